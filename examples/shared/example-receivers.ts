@@ -1,0 +1,49 @@
+import type { Provider, Webhooks } from "@credhooks/core";
+import { proven } from "@credhooks/core/providers/proven";
+import { credential } from "./dev-credentials.js";
+
+/** One provider of the example servers, mounted at `/events/:tenantId/<id>`. */
+export interface ExampleReceiver {
+  id: string;
+  path: string;
+  provider: Provider;
+}
+
+/**
+ * The providers every example server mounts. Every tenant id is accepted with the same
+ * credential, read from the environment (see the README's example-server contract).
+ */
+export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
+  const receivers: Array<[string, Provider]> = [
+    ["proven", proven({ apiKey: credential(env, "PROVEN_API_KEY") })],
+  ];
+  return receivers.map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider }));
+}
+
+/**
+ * The example servers' handler: one JSON line on stdout per event whose handlers all
+ * succeeded — `{"provider","tenant","event","id"}`, nothing secret. With
+ * `EXAMPLE_FAIL_EVENT=<event>` it throws the first time it sees each dedupe id of that
+ * event, so the sender's redelivery can be seen succeeding.
+ */
+export function addExampleHandlers(hooks: Webhooks<Record<string, unknown>>, env: NodeJS.ProcessEnv, write: (line: string) => void = (line) => process.stdout.write(line + "\n")): void {
+  const failEvent = env["EXAMPLE_FAIL_EVENT"];
+  const failedOnce = new Set<string>();
+  hooks.onAny((event) => {
+    if (failEvent !== undefined && event.name === failEvent && !failedOnce.has(event.id)) {
+      failedOnce.add(event.id);
+      throw new Error(`EXAMPLE_FAIL_EVENT: failing the first delivery of ${event.name} ${event.id}`);
+    }
+    write(JSON.stringify({ provider: event.provider, tenant: event.tenantId ?? null, event: event.name, id: event.id }));
+  });
+  hooks.onError((error, event) => {
+    process.stderr.write(`[credhooks example] ${event.provider} ${event.name} ${event.id}: ${error.errors.map((e) => (e instanceof Error ? e.message : String(e))).join("; ")}\n`);
+  });
+}
+
+/** `PORT` from the environment (default 3000). */
+export function examplePort(env: NodeJS.ProcessEnv): number {
+  const port = Number(env["PORT"] ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env["PORT"])}`);
+  return port;
+}

@@ -1,0 +1,52 @@
+import { headerValue } from "./credentials.js";
+import { WebhookError } from "./errors.js";
+import type { HeaderValue } from "./types.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** True for `application/json` and any `+json` media type, parameters ignored. */
+export function isJsonMediaType(contentType: string): boolean {
+  const semicolon = contentType.indexOf(";");
+  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+/**
+ * Decodes a JSON body. An empty body decodes to `undefined` and needs no `Content-Type`
+ * (senders that put the event in the URL send none); any other body must say it is JSON.
+ * Compressed bodies are refused: every sender here posts identity-encoded JSON.
+ *
+ * @example
+ * ```ts
+ * decodeJsonBody({ "content-type": "application/json" }, Buffer.from('{"a":1}')); // { a: 1 }
+ * ```
+ */
+export function decodeJsonBody(headers: Readonly<Record<string, HeaderValue>>, raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  const encoding = headerValue(headers, "content-encoding")?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== "" && encoding !== "identity") {
+    throw new WebhookError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Content-Encoding "${encoding.slice(0, 40)}" is not accepted; send the JSON body uncompressed.`,
+    );
+  }
+  const contentType = headerValue(headers, "content-type");
+  if (contentType === undefined || !isJsonMediaType(contentType)) {
+    throw new WebhookError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Content-Type must be application/json (got ${contentType === undefined ? "none" : JSON.stringify(contentType.slice(0, 80))}).`,
+    );
+  }
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new WebhookError("INVALID_JSON", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.slice(0, 160) : "parse error";
+    throw new WebhookError("INVALID_JSON", `The body is not valid JSON: ${detail}`);
+  }
+}

@@ -1,0 +1,34 @@
+export { createWebhooks, errorResponse, DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, DEFAULT_MAX_BODY_BYTES } from "./create-webhooks.js";
+export type { Handler, HandlerOptions, ReplayOutcome, Webhooks, WebhooksOptions } from "./create-webhooks.js";
+export { ERROR_STATUS, WebhookError, isWebhookError, statusOf } from "./errors.js";
+export type { WebhookErrorCode } from "./errors.js";
+export { headerValue, matchesAnySecret, resolveSecrets, safeEqual } from "./credentials.js";
+export type { Secret, SecretValue } from "./credentials.js";
+export { verifyApiKeyHeader } from "./api-key-auth.js";
+export { contentHash } from "./hash.js";
+export { decodeJsonBody, isJsonMediaType } from "./decode-json-body.js";
+export { readNodeBody } from "./read-node-body.js";
+export type { NodeBodyStream } from "./read-node-body.js";
+export { compileMountPath } from "./mount-path.js";
+export type { MountPath } from "./mount-path.js";
+export type { ClaimResult, DedupeStore } from "./dedupe-store.js";
+export { LruDedupeStore } from "./lru-dedupe-store.js";
+export type { LruDedupeStoreOptions } from "./lru-dedupe-store.js";
+export { MemoryFailureSink } from "./failure-sink.js";
+export type { FailedDelivery, FailureReason, FailureSink } from "./failure-sink.js";
+export { silentLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export type {
+  AnyEventOf,
+  DeliveryContext,
+  EventMapOf,
+  EventSchemas,
+  HeaderValue,
+  IdentifiedEvent,
+  Provider,
+  RouteMatch,
+  WebhookEvent,
+  WebhookRequest,
+  WebhookResponse,
+} from "./types.js";
+export { withWebhooks } from "./with-webhooks.js";

@@ -1,0 +1,79 @@
+import { verifyApiKeyHeader } from "../../api-key-auth.js";
+import type { Secret } from "../../credentials.js";
+import { WebhookError } from "../../errors.js";
+import { contentHash } from "../../hash.js";
+import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
+import { provenEvents, provenRecordIdField, type ProvenEventName } from "./schemas.js";
+
+export * from "./schemas.js";
+
+/** Options of {@link proven}. */
+export interface ProvenOptions {
+  /**
+   * The key Proven sends in `X-API-Key`: a string, a list during a rotation, or a resolver
+   * `(tenantId) => key` for per-tenant keys. A receiver configured with a key requires it.
+   */
+  apiKey: Secret;
+}
+
+/** The Proven provider: its id, events and schemas. */
+export type ProvenProvider = Provider<typeof provenEvents>;
+
+const RECORD_ID_FIELDS = ["cred_ex_id", "pres_ex_id", "exchange_id", "presentation_id", "message_id", "connection_id"] as const;
+
+/**
+ * Indicio Proven: `{"event", "webhook"}` envelopes authenticated by `X-API-Key`.
+ * Alternative spellings are mapped to canonical names: `webhook:basic-message` is
+ * `basic-message:received`, and a `presentation:verified` that carries
+ * `presentation_id`/`pres_def_id` but no `pres_ex_id` is `oid4vc-presentation:verified`.
+ * Dedupe id: event name + record id + `state` + `updated_at` where present, else a hash of the body.
+ *
+ * @example
+ * ```ts
+ * import { proven } from "@credhooks/core/providers/proven";
+ * const provider = proven({ apiKey: (tenantId) => keys.get(tenantId) });
+ * ```
+ */
+export function proven(options: ProvenOptions): ProvenProvider {
+  return {
+    id: "proven",
+    events: provenEvents,
+    // Proven's delivery and retry behaviour is undocumented; it is built on ACA-Py, which retries.
+    retries: true,
+    authenticate: (delivery) => verifyApiKeyHeader(delivery, options.apiKey, "x-api-key"),
+    identify: identifyProven,
+  };
+}
+
+function identifyProven(delivery: DeliveryContext): IdentifiedEvent {
+  const body = delivery.body;
+  if (!isRecord(body) || typeof body["event"] !== "string" || !isRecord(body["webhook"])) {
+    throw new WebhookError("INVALID_PAYLOAD", 'A Proven delivery must be a JSON object {"event": string, "webhook": object}.');
+  }
+  const webhook = body["webhook"];
+  const name = canonicalName(body["event"], webhook);
+  return { name, payload: webhook, raw: body, dedupeId: dedupeId(name, webhook, delivery.rawBody) };
+}
+
+function canonicalName(sent: string, webhook: Record<string, unknown>): string {
+  // The vendor docs spell the basic-message event both ways.
+  if (sent === "webhook:basic-message") return "basic-message:received";
+  // The docs list OID4VP verification under "presentation:verified"; its payload tells them apart.
+  if (sent === "presentation:verified" && webhook["pres_ex_id"] === undefined && (webhook["presentation_id"] !== undefined || webhook["pres_def_id"] !== undefined)) {
+    return "oid4vc-presentation:verified";
+  }
+  return sent;
+}
+
+function dedupeId(name: string, webhook: Record<string, unknown>, rawBody: Buffer): string {
+  const field = Object.hasOwn(provenRecordIdField, name) ? provenRecordIdField[name as ProvenEventName] : RECORD_ID_FIELDS.find((f) => typeof webhook[f] === "string");
+  const recordId = field === undefined ? undefined : webhook[field];
+  if (typeof recordId !== "string" || recordId === "") return `${name}:${contentHash(rawBody)}`;
+  const state = typeof webhook["state"] === "string" ? webhook["state"] : "";
+  const updatedAt = typeof webhook["updated_at"] === "string" ? webhook["updated_at"] : "";
+  return state === "" && updatedAt === "" ? `${name}:${recordId}` : `${name}:${recordId}:${state}:${updatedAt}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,158 @@
+import type { z } from "zod";
+
+/** A header value as Node reports it: names are lower case. */
+export type HeaderValue = string | readonly string[] | undefined;
+
+/**
+ * A webhook delivery as plain data: what every adapter hands the core.
+ *
+ * @example
+ * ```ts
+ * const request: WebhookRequest = {
+ *   method: "POST",
+ *   path: "/",
+ *   originalUrl: "/events/acme/proven",
+ *   headers: { "content-type": "application/json", "x-api-key": "secret" },
+ *   params: { tenantId: "acme" },
+ *   body: Buffer.from('{"event":"connection:completed","webhook":{"connection_id":"c1"}}'),
+ * };
+ * ```
+ */
+export interface WebhookRequest {
+  /** HTTP method, upper case. */
+  method: string;
+  /** The path below the mount point, starting with `/`, without the query string. */
+  path: string;
+  /** The request target as the sender addressed it (full path and query, before any router stripped a prefix). */
+  originalUrl: string;
+  /** Request headers with lower-case names. */
+  headers: Readonly<Record<string, HeaderValue>>;
+  /** Values captured by the mount pattern, e.g. `{ tenantId: "acme" }` from `/events/:tenantId`. */
+  params?: Readonly<Record<string, string | undefined>>;
+  /** The raw body bytes, when the adapter already has them. */
+  body?: Buffer;
+  /**
+   * Reads the raw body bytes, at most `limit` of them. The core calls it only after the
+   * method and route checks passed. Rejects with a {@link WebhookError}.
+   */
+  readBody?: (limit: number) => Promise<Buffer>;
+}
+
+/**
+ * The core's answer as plain data: what every adapter writes back.
+ *
+ * @example
+ * ```ts
+ * const res = await hooks.handle(request);
+ * nodeResponse.writeHead(res.status, res.headers).end(res.body);
+ * ```
+ */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A map from canonical event name to the zod schema of its payload. */
+export type EventSchemas = Record<string, z.ZodType>;
+
+/** What a provider's router found for a path. */
+export interface RouteMatch {
+  /** The event named by the path itself (senders that encode the event in the URL); otherwise the body names it. */
+  event?: string;
+  /** Values read from the path, such as a record id. */
+  params?: Readonly<Record<string, string>>;
+  /** The methods this route accepts; defaults to the provider's `methods`. */
+  methods?: readonly string[];
+}
+
+/** Everything known about a delivery once its body is read and decoded. */
+export interface DeliveryContext {
+  readonly request: WebhookRequest;
+  /** The tenant from the mount path (`/events/:tenantId`), or undefined when mounted without one. */
+  readonly tenantId: string | undefined;
+  readonly route: RouteMatch;
+  /** The bytes received, untouched. */
+  readonly rawBody: Buffer;
+  /** The decoded JSON body, or `undefined` when the body was empty. */
+  readonly body: unknown;
+  /** Milliseconds since the epoch at which the delivery was received. */
+  readonly receivedAt: number;
+}
+
+/** What a provider reads from an authenticated delivery. */
+export interface IdentifiedEvent {
+  /** The canonical event name (or the name as sent, when the provider does not know it). */
+  name: string;
+  /** The value the event's schema validates. */
+  payload: unknown;
+  /** The whole decoded body with the provider's secrets removed. */
+  raw: unknown;
+  /** A stable id for this event: the same on every redelivery, different for a new event. */
+  dedupeId: string;
+}
+
+/**
+ * A sender, described as data and small pure functions. Providers never decide HTTP
+ * statuses themselves: they throw a {@link WebhookError} with a code and the core maps it.
+ *
+ * @example
+ * ```ts
+ * const hooks = createWebhooks({ provider: proven({ apiKey: "dev-key" }) });
+ * ```
+ */
+export interface Provider<Events extends EventSchemas = EventSchemas> {
+  /** Short id, e.g. `"proven"`. */
+  readonly id: string;
+  /** Canonical event name → payload schema. */
+  readonly events: Events;
+  /** Whether the sender redelivers after a non-2xx answer. When false, failures are kept in the failure sink. */
+  readonly retries: boolean;
+  /** Methods the sender uses; defaults to `["POST"]`. */
+  readonly methods?: readonly string[];
+  /** Answer 202 after this many ms and let handlers finish in the background (senders with a short timeout). */
+  readonly responseDeadlineMs?: number;
+  /** Maps a path below the mount point to a route; `undefined` means 404. Defaults to accepting only `/`. */
+  route?(path: string, method: string): RouteMatch | undefined;
+  /** Throws a {@link WebhookError} unless the delivery is authentic. Runs before anything looks at the event. */
+  authenticate(delivery: DeliveryContext): void | Promise<void>;
+  /** Names the event and its payload; throws `INVALID_PAYLOAD` when the envelope is unusable. */
+  identify(delivery: DeliveryContext): IdentifiedEvent;
+  /** Removes secrets from a decoded body (used when `identify` cannot run). */
+  redact?(body: unknown): unknown;
+}
+
+/** The event map of a provider: canonical name → typed payload. */
+export type EventMapOf<P extends Provider> = {
+  [K in keyof P["events"] & string]: z.output<P["events"][K]>;
+};
+
+/**
+ * What a handler receives.
+ *
+ * @example
+ * ```ts
+ * hooks.on("credentials:done", async (event) => {
+ *   console.log(event.tenantId, event.payload.cred_ex_id, event.id);
+ * });
+ * ```
+ */
+export interface WebhookEvent<Name extends string = string, Payload = unknown> {
+  /** The provider id, e.g. `"proven"`. */
+  readonly provider: string;
+  /** The tenant from `/events/:tenantId`, or undefined. */
+  readonly tenantId: string | undefined;
+  /** The canonical event name. */
+  readonly name: Name;
+  /** The payload, parsed by the event's zod schema. */
+  readonly payload: Payload;
+  /** The whole decoded body, untyped, with provider secrets removed. */
+  readonly raw: unknown;
+  /** The dedupe id: stable across redeliveries of the same event. */
+  readonly id: string;
+  /** When credhooks received the delivery. */
+  readonly receivedAt: Date;
+}
+
+/** The union of typed events of an event map. */
+export type AnyEventOf<M> = { [K in keyof M & string]: WebhookEvent<K, M[K]> }[keyof M & string];

@@ -1,0 +1,2 @@
+export { webhooks, createExpressMiddleware } from "./create-express-middleware.js";
+export type { ExpressWebhooks, ExpressLikeRequest, ExpressLikeResponse } from "./create-express-middleware.js";

@@ -1,0 +1,121 @@
+import type { IncomingMessage } from "node:http";
+import {
+  compileMountPath,
+  createWebhooks,
+  readNodeBody,
+  withWebhooks,
+  type EventMapOf,
+  type MountPath,
+  type Provider,
+  type Webhooks,
+  type WebhooksOptions,
+} from "@credhooks/core";
+
+/** What the middleware reads from and writes to a Koa 2 or 3 context. */
+export interface KoaLikeContext {
+  method: string;
+  path: string;
+  originalUrl: string;
+  req: IncomingMessage;
+  request: { rawBody?: unknown };
+  params?: Record<string, string | undefined>;
+  /** Set by `@koa/router` to the pattern of the matched route. */
+  _matchedRoute?: string | RegExp;
+  status: number;
+  body: unknown;
+  set(headers: Record<string, string>): void;
+}
+
+/** Where the Koa middleware is mounted. */
+export interface KoaMountOptions {
+  /**
+   * The mount pattern, e.g. `/events/:tenantId/proven`. Requests whose path does not
+   * start with it pass to the next middleware. Without it, under `@koa/router` the matched
+   * route's pattern is used, and otherwise the whole `ctx.path` is the path below the mount.
+   */
+  path?: string;
+}
+
+/** Options of the Koa {@link webhooks}. */
+export type KoaWebhooksOptions<P extends Provider> = WebhooksOptions<P> & KoaMountOptions;
+
+/** A Koa middleware that is also the receiver: `hooks.on(...)`, `app.use(hooks)`. */
+export type KoaWebhooks<M extends Record<string, unknown>> = ((ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>) &
+  Webhooks<M> & { readonly webhooks: Webhooks<M> };
+
+const FIX = "with @koa/bodyparser, keep its default that sets ctx.request.rawBody, or mount credhooks before it";
+
+/**
+ * Wraps an existing core receiver as Koa middleware. Use {@link webhooks} unless you share
+ * one core between several frameworks.
+ *
+ * @example
+ * ```ts
+ * app.use(createKoaMiddleware(core, { path: "/events/:tenantId/proven" }));
+ * ```
+ */
+export function createKoaMiddleware(core: Webhooks<Record<string, unknown>> | Webhooks<never>, options: KoaMountOptions = {}) {
+  const receiver = core as Webhooks<Record<string, unknown>>;
+  const fixed = options.path === undefined ? undefined : compileMountPath(options.path);
+  const fromRouter = new Map<string, MountPath>();
+
+  return async function credhooksKoa(ctx: KoaLikeContext, next: () => Promise<unknown>): Promise<void> {
+    const mount = fixed ?? routerMount(ctx._matchedRoute, fromRouter);
+    let path = ctx.path;
+    let params: Record<string, string | undefined> = ctx.params ?? {};
+    if (mount) {
+      const found = mount.match(ctx.path);
+      if (!found) return void (await next());
+      path = found.rest;
+      params = { ...params, ...found.params };
+    }
+    const response = await receiver.handle({
+      method: ctx.method,
+      path,
+      originalUrl: ctx.originalUrl,
+      headers: ctx.req.headers,
+      params,
+      readBody: (limit) => readNodeBody(ctx.req, limit, ctx.request.rawBody, FIX),
+    });
+    ctx.status = response.status;
+    ctx.set(response.headers);
+    ctx.body = response.body;
+  };
+}
+
+// `@koa/router` sets ctx._matchedRoute to the route's pattern; its literal and `:param`
+// segments are the mount point, and what follows (a wildcard) is the path below it.
+function routerMount(pattern: unknown, cache: Map<string, MountPath>): MountPath | undefined {
+  if (typeof pattern !== "string") return undefined;
+  let mount = cache.get(pattern);
+  if (!mount) {
+    const segments: string[] = [];
+    for (const segment of pattern.split("/")) {
+      if (/[*({?]/.test(segment)) break;
+      segments.push(segment);
+    }
+    mount = compileMountPath(segments.join("/") || "/");
+    cache.set(pattern, mount);
+  }
+  return mount;
+}
+
+/**
+ * Creates a receiver for one provider as Koa 2/3 middleware.
+ *
+ * @example
+ * ```ts
+ * import Koa from "koa";
+ * import { webhooks } from "@credhooks/koa";
+ * import { proven } from "@credhooks/core/providers/proven";
+ *
+ * const hooks = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
+ * hooks.on("credentials:done", async (event) => console.log(event.payload.cred_ex_id));
+ * new Koa().use(hooks);
+ * ```
+ */
+export function webhooks<P extends Provider>(options: KoaWebhooksOptions<P>): KoaWebhooks<EventMapOf<P>> {
+  const { path, ...coreOptions } = options;
+  const core = createWebhooks(coreOptions as WebhooksOptions<P>);
+  return withWebhooks(createKoaMiddleware(core as unknown as Webhooks<Record<string, unknown>>, path === undefined ? {} : { path }), core);
+}

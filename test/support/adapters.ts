@@ -1,0 +1,68 @@
+import type { RequestListener } from "node:http";
+import express4 from "express4";
+import express5 from "express5";
+import Koa2 from "koa2";
+import Koa3 from "koa3";
+import { webhooks as expressWebhooks } from "@credhooks/express";
+import { webhooks as koaWebhooks } from "@credhooks/koa";
+import type { Provider, Webhooks, WebhooksOptions } from "@credhooks/core";
+
+/** One receiver to mount: where, and with which options (provider, store, ...). */
+export interface Mount {
+  /** Mount pattern, e.g. `/events/:tenantId/proven`. */
+  path: string;
+  options: WebhooksOptions<Provider>;
+}
+
+/** An app built by one adapter: a request listener for supertest, and the receivers in mount order. */
+export interface BuiltApp {
+  app: RequestListener;
+  hooks: Array<Webhooks<Record<string, unknown>>>;
+}
+
+/** One framework major with the credhooks adapter for it. */
+export interface AdapterHarness {
+  name: string;
+  build(mounts: readonly Mount[]): BuiltApp;
+}
+
+type ExpressFactory = () => { use(path: string, handler: unknown): unknown } & RequestListener;
+type KoaFactory = new () => { use(mw: unknown): unknown; callback(): RequestListener };
+
+function expressHarness(name: string, createApp: ExpressFactory): AdapterHarness {
+  return {
+    name,
+    build(mounts) {
+      const app = createApp();
+      const hooks = mounts.map((m) => {
+        const h = expressWebhooks(m.options);
+        app.use(m.path, h);
+        return h as unknown as Webhooks<Record<string, unknown>>;
+      });
+      return { app, hooks };
+    },
+  };
+}
+
+function koaHarness(name: string, KoaApp: KoaFactory): AdapterHarness {
+  return {
+    name,
+    build(mounts) {
+      const app = new KoaApp();
+      const hooks = mounts.map((m) => {
+        const h = koaWebhooks({ ...m.options, path: m.path });
+        app.use(h);
+        return h as unknown as Webhooks<Record<string, unknown>>;
+      });
+      return { app: app.callback(), hooks };
+    },
+  };
+}
+
+/** Every adapter and framework major: the conformance suite runs each test on all of them. */
+export const adapters: readonly AdapterHarness[] = [
+  expressHarness("express@4", express4 as unknown as ExpressFactory),
+  expressHarness("express@5", express5 as unknown as ExpressFactory),
+  koaHarness("koa@2", Koa2 as unknown as KoaFactory),
+  koaHarness("koa@3", Koa3 as unknown as KoaFactory),
+];
