@@ -1,12 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Workspace packages resolve to their TypeScript sources ("source" export condition), so
-// tests run against the code, not a stale build.
-const conditions = ["source", "node", "import", "module", "default"];
-
+// Workspace packages resolve to their TypeScript sources (the "source" export condition),
+// so tests run against the code, not a stale build. The rest are Vite's default server conditions.
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ["source"] } },
+  ssr: { resolve: { conditions: ["source", "module", "node", "development|production"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
     environment: "node",

@@ -1,0 +1,106 @@
+import type { IncomingMessage } from "node:http";
+import request from "supertest";
+import { describe, expect, it, vi } from "vitest";
+import express4 from "express4";
+import express5 from "express5";
+import Koa2 from "koa2";
+import Koa3 from "koa3";
+import Router from "@koa/router";
+import { bodyParser } from "@koa/bodyparser";
+import { webhooks as expressWebhooks } from "@credhooks/express";
+import { webhooks as koaWebhooks } from "@credhooks/koa";
+import { proven } from "@credhooks/core/providers/proven";
+import { provenFixtures } from "./fixtures/proven/index.js";
+
+const KEY = "k";
+const body = JSON.stringify(provenFixtures[1]!.body);
+const headers = { "content-type": "application/json", "x-api-key": KEY };
+
+describe.each([
+  ["express@4", express4],
+  ["express@5", express5],
+] as const)("%s mountings", (_name, express) => {
+  it("reads the raw body kept by express.json({ verify }) when a parser ran first", async () => {
+    const app = express();
+    app.use(express.json({ verify: (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown, buf: Buffer) => void (req.rawBody = buf) }));
+    const hooks = expressWebhooks({ provider: proven({ apiKey: KEY }) });
+    const handler = vi.fn();
+    hooks.on("credentials:done", handler);
+    app.use("/events/:tenantId/proven", hooks);
+    const res = await request(app).post("/events/acme/proven").set(headers).send(body);
+    expect(res.status).toBe(200);
+    expect(handler).toHaveBeenCalledOnce();
+  });
+
+  it("answers 500 RAW_BODY_UNAVAILABLE at once, saying how to fix it, when a parser consumed the body", async () => {
+    const app = express();
+    app.use(express.json());
+    const hooks = expressWebhooks({ provider: proven({ apiKey: KEY }) });
+    const handler = vi.fn();
+    hooks.onAny(handler);
+    app.use("/events/:tenantId/proven", hooks);
+    const res = await request(app).post("/events/acme/proven").set(headers).send(body).timeout(5000);
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe("RAW_BODY_UNAVAILABLE");
+    expect(res.body.error.message).toContain("verify");
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("still reads the stream when express.json() ran but did not match the content type", async () => {
+    const app = express();
+    app.use(express.json({ type: "application/vnd.other+json" }));
+    app.use("/events/:tenantId/proven", expressWebhooks({ provider: proven({ apiKey: KEY }) }));
+    const res = await request(app).post("/events/acme/proven").set(headers).send(body);
+    expect(res.status).toBe(200);
+  });
+
+  it("receives the tenant and the original URL under a nested Router", async () => {
+    const app = express();
+    const router = express.Router();
+    const hooks = expressWebhooks({ provider: proven({ apiKey: (tenant) => (tenant === "acme" ? KEY : undefined) }) });
+    const tenants: Array<string | undefined> = [];
+    hooks.onAny((event) => void tenants.push(event.tenantId));
+    router.use("/events/:tenantId/proven", hooks);
+    app.use("/api", router);
+    expect((await request(app).post("/api/events/acme/proven").set(headers).send(body)).status).toBe(200);
+    expect(tenants).toEqual(["acme"]);
+  });
+});
+
+describe.each([
+  ["koa@2", Koa2],
+  ["koa@3", Koa3],
+] as const)("%s mountings", (_name, Koa) => {
+  it("passes requests outside its mount path to the next middleware", async () => {
+    const app = new Koa();
+    app.use(koaWebhooks({ provider: proven({ apiKey: KEY }), path: "/events/:tenantId/proven" }));
+    app.use((ctx) => void (ctx.body = "next"));
+    const res = await request(app.callback()).get("/health");
+    expect(res.text).toBe("next");
+  });
+
+  it("uses ctx.request.rawBody after @koa/bodyparser", async () => {
+    const app = new Koa();
+    app.use(bodyParser());
+    const hooks = koaWebhooks({ provider: proven({ apiKey: KEY }), path: "/events/:tenantId/proven" });
+    const handler = vi.fn();
+    hooks.on("credentials:done", handler);
+    app.use(hooks);
+    const res = await request(app.callback()).post("/events/acme/proven").set(headers).send(body);
+    expect(res.status).toBe(200);
+    expect(handler).toHaveBeenCalledOnce();
+  });
+
+  it("mounts under @koa/router with the tenant from the route", async () => {
+    const app = new Koa();
+    const router = new Router({ prefix: "/api" });
+    const hooks = koaWebhooks({ provider: proven({ apiKey: (tenant) => (tenant === "acme" ? KEY : undefined) }) });
+    const tenants: Array<string | undefined> = [];
+    hooks.onAny((event) => void tenants.push(event.tenantId));
+    router.post("/events/:tenantId/proven", hooks);
+    app.use(router.routes());
+    const res = await request(app.callback()).post("/api/events/acme/proven").set(headers).send(body);
+    expect(res.status).toBe(200);
+    expect(tenants).toEqual(["acme"]);
+  });
+});
