@@ -22,7 +22,7 @@ describe.each([
 ] as const)("%s mountings", (_name, express) => {
   it("reads the raw body kept by express.json({ verify }) when a parser ran first", async () => {
     const app = express();
-    app.use(express.json({ verify: (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown, buf: Buffer) => void (req.rawBody = buf) }));
+    app.use(express.json({ verify: (req: IncomingMessage, _res: unknown, buf: Buffer) => void ((req as { rawBody?: unknown }).rawBody = buf) }));
     const hooks = expressWebhooks({ provider: proven({ apiKey: KEY }) });
     const handler = vi.fn();
     hooks.on("credentials:done", handler);

@@ -21,6 +21,7 @@ export type { Logger } from "./logger.js";
 export type {
   AnyEventOf,
   DeliveryContext,
+  DocumentedFields,
   EventMapOf,
   EventSchemas,
   HeaderValue,

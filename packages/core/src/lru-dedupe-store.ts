@@ -35,7 +35,7 @@ export class LruDedupeStore implements DedupeStore {
 
   constructor(options: LruDedupeStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#cache = new LRUCache<string, Entry>({ max: options.max ?? 100_000, ttlAutopurge: false, perf: { now: this.#now } });
+    this.#cache = new LRUCache<string, Entry>({ max: options.max ?? 100_000, ttlAutopurge: false, ttlResolution: 0, perf: { now: this.#now } });
   }
 
   /** How many events are remembered. */

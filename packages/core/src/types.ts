@@ -122,9 +122,20 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   redact?(body: unknown): unknown;
 }
 
+/**
+ * A payload type without its index signature. Payload schemas are open at run time
+ * (fields a sender adds pass through), but the typed view shows only the documented
+ * fields, so a misspelled field is a compile error; `event.raw` has everything.
+ */
+export type DocumentedFields<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] }
+    : T;
+
 /** The event map of a provider: canonical name → typed payload. */
 export type EventMapOf<P extends Provider> = {
-  [K in keyof P["events"] & string]: z.output<P["events"][K]>;
+  [K in keyof P["events"] & string]: DocumentedFields<z.output<P["events"][K]>>;
 };
 
 /**

@@ -10,14 +10,14 @@ import {
 } from "@credhooks/core";
 
 /** What the middleware reads from an Express 4 or 5 request. */
-export interface ExpressLikeRequest extends IncomingMessage {
+export type ExpressLikeRequest = IncomingMessage & {
   /** Path below the mount point. */
   path: string;
   originalUrl: string;
   params?: Record<string, string | undefined>;
   /** Raw bytes kept by `express.json({ verify })`, when a body parser ran first. */
   rawBody?: unknown;
-}
+};
 /** The response credhooks writes to. */
 export type ExpressLikeResponse = ServerResponse;
 

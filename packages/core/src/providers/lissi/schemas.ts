@@ -42,7 +42,7 @@ export const LISSI_CREDENTIAL_STATES = [
  */
 export const LISSI_PROOF_STATES = ["REQUEST_SENT", "REQUEST_RECEIVED", "PRESENTATION_SENT", "PRESENTATION_RECEIVED", "VERIFIED", "PROOF_RECORD_REMOVED"] as const;
 
-/** A documented connection state, upper case. */
+/** A documented connection state, upper case, e.g. `"COMPLETED"`. */
 export type LissiConnectionState = (typeof LISSI_CONNECTION_STATES)[number];
 /** A documented credential exchange state, upper case. */
 export type LissiCredentialState = (typeof LISSI_CREDENTIAL_STATES)[number];
@@ -81,7 +81,14 @@ const state = <Known extends string>(aliases: Readonly<Record<string, Known>> = 
 // Lissi's DTOs are open (fields get added): unknown fields pass through to `payload`.
 const optionalText = z.string().nullable().optional();
 
-/** `connection:update` payload: the connection DTO Lissi posts to `/connections/<id>/update`. */
+/**
+ * `connection:update` payload: the connection DTO Lissi posts to `/connections/<id>/update`.
+ *
+ * @example
+ * ```ts
+ * connectionUpdate.parse({ id: "b25de7d9", state: "invited" }).state; // "INVITED"
+ * ```
+ */
 export const connectionUpdate = z.looseObject({
   id: z.string().min(1),
   state: state<LissiConnectionState>(CONNECTION_STATE_ALIASES),
@@ -98,7 +105,14 @@ export const connectionUpdate = z.looseObject({
 
 // Lissi documents the credential and proof DTOs only through their states: the schema
 // requires what every state update must carry and lets the rest through untyped.
-/** `credential:update` payload: the credential exchange DTO posted to `/credentials/<id>/update`. */
+/**
+ * `credential:update` payload: the credential exchange DTO posted to `/credentials/<id>/update`.
+ *
+ * @example
+ * ```ts
+ * credentialUpdate.parse({ id: "c1", state: "credential_issued" }).state; // "CREDENTIAL_ISSUED"
+ * ```
+ */
 export const credentialUpdate = z.looseObject({
   id: z.string().min(1),
   state: state<LissiCredentialState>(),
@@ -106,7 +120,14 @@ export const credentialUpdate = z.looseObject({
   updatedAt: optionalText,
 });
 
-/** `proof:update` payload: the proof request DTO posted to `/proofs/<id>/update`. */
+/**
+ * `proof:update` payload: the proof request DTO posted to `/proofs/<id>/update`.
+ *
+ * @example
+ * ```ts
+ * proofUpdate.parse({ id: "p1", state: "VERIFIED" }).state; // "VERIFIED"
+ * ```
+ */
 export const proofUpdate = z.looseObject({
   id: z.string().min(1),
   state: state<LissiProofState>(),
@@ -114,13 +135,29 @@ export const proofUpdate = z.looseObject({
   updatedAt: optionalText,
 });
 
-/** Payload of single-record events (`…/<id>/delete`, `…/<id>/revoke`): Lissi sends no body, the id is in the path. */
+/**
+ * Payload of single-record events (`…/<id>/delete`, `…/<id>/revoke`): Lissi sends no body,
+ * the id is in the path.
+ *
+ * @example
+ * ```ts
+ * hooks.on("connection:delete", (event) => forget(event.payload.id));
+ * ```
+ */
 export const recordRef = z.object({ id: z.string().min(1) });
 
 const describeInput = (input: unknown): string =>
-  input === undefined ? "no body" : input === null ? "null" : Array.isArray(input) ? "an array" : `a ${typeof input}`;
+  input === undefined ? "no body" : input === null ? "null" : Array.isArray(input) ? "an array" : typeof input === "object" ? "an object" : `a ${typeof input}`;
 
-/** Payload of bulk events (`/connections/delete`, `/credentials/revoke`, …): the JSON array Lissi posts, as `ids`. */
+/**
+ * Payload of bulk events (`/connections/delete`, `/credentials/revoke`, …): the JSON array
+ * Lissi posts as the whole body, as `ids`.
+ *
+ * @example
+ * ```ts
+ * hooks.on("credentials:revoke", (event) => markRevoked(event.payload.ids));
+ * ```
+ */
 export const recordRefs = z.object({
   ids: z.array(
     z.string({ error: "each record id must be a JSON string" }).min(1, { error: "a record id must not be empty" }),
@@ -128,7 +165,15 @@ export const recordRefs = z.object({
   ),
 });
 
-/** Lissi's events, by canonical name (the route they arrive on, in the house `topic:event` style). */
+/**
+ * Lissi's events, by canonical name: the route they arrive on, singular topic for one
+ * record (`connection:delete`), plural for a bulk event (`connections:delete`).
+ *
+ * @example
+ * ```ts
+ * Object.keys(lissiEvents); // ["connection:update", "connection:delete", …]
+ * ```
+ */
 export const lissiEvents = {
   "connection:update": connectionUpdate,
   "connection:delete": recordRef,

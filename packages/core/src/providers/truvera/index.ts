@@ -1,0 +1,123 @@
+import { matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";
+import { WebhookError } from "../../errors.js";
+import { contentHash } from "../../hash.js";
+import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
+import { truveraEvents } from "./schemas.js";
+
+export * from "./schemas.js";
+
+/** Options of {@link truvera}. */
+export interface TruveraOptions {
+  /**
+   * The secret token Truvera Workspace shows when the webhook endpoint is created; Truvera
+   * sends it as the top-level `token` field of every body. A string, a list while moving
+   * to a new endpoint token (any of them is accepted), or a resolver `(tenantId) => token`
+   * for per-tenant tokens.
+   */
+  token: Secret;
+}
+
+/** The Truvera provider: its id, events and schemas. */
+export type TruveraProvider = Provider<typeof truveraEvents>;
+
+/**
+ * Truvera (Dock Labs): `{"token", "event", "data"}` bodies, authenticated by the `token`
+ * field compared in constant time with the configured token before anything else of the
+ * body is looked at. The token is removed from `payload`, `raw` and the failure sink.
+ * Dedupe id: the event name and a hash of `data` (Truvera sends no event id; the token is
+ * left out, so a redelivery after a token rotation is still recognised).
+ *
+ * @example
+ * ```ts
+ * import { truvera } from "@credhooks/core/providers/truvera";
+ * const provider = truvera({ token: (tenantId) => tokens.get(tenantId) });
+ * ```
+ */
+export function truvera(options: TruveraOptions): TruveraProvider {
+  return {
+    id: "truvera",
+    events: truveraEvents,
+    // Truvera documents neither retries nor a timeout. Assuming none is the choice that
+    // loses nothing: the core then keeps failed and unknown events in the failure sink
+    // (and still answers 500 on a handler failure), and if Truvera does redeliver, the
+    // content-hash dedupe id makes the retry run only the handlers that failed.
+    retries: false,
+    authenticate: (delivery) => authenticateTruvera(delivery, options.token),
+    identify: identifyTruvera,
+    redact: redactTruveraToken,
+  };
+}
+
+async function authenticateTruvera(delivery: DeliveryContext, secret: Secret): Promise<void> {
+  // Truvera's credential is inside the JSON body: "your code should first validate the
+  // secret token, then check the event attribute".
+  const body = delivery.body;
+  const given = isRecord(body) ? body["token"] : undefined;
+  if (typeof given !== "string" || given === "") {
+    throw new WebhookError(
+      "MISSING_CREDENTIALS",
+      'The body has no "token" field; Truvera sends the webhook\'s secret token as the top-level "token" of a JSON object.',
+    );
+  }
+  const tokens = await resolveSecrets(secret, delivery.tenantId, "Truvera webhook token");
+  if (!matchesAnySecret(given, tokens)) {
+    throw new WebhookError(
+      "INVALID_CREDENTIALS",
+      'The body\'s "token" does not match the Truvera webhook token configured for this tenant; copy the token shown when the endpoint was created in Truvera Workspace.',
+    );
+  }
+}
+
+function identifyTruvera(delivery: DeliveryContext): IdentifiedEvent {
+  const body = delivery.body;
+  if (!isRecord(body) || typeof body["event"] !== "string" || body["event"] === "" || !isRecord(body["data"])) {
+    throw new WebhookError("INVALID_PAYLOAD", 'A Truvera delivery must be a JSON object {"token": string, "event": string, "data": object}.');
+  }
+  const name = body["event"];
+  const data = body["data"];
+  return { name, payload: data, raw: redactTruveraToken(body), dedupeId: truveraDedupeId(name, data) };
+}
+
+/**
+ * Truvera's dedupe id: the event name and a hash of `data`, without the token. Keys are
+ * sorted before hashing so that a redelivery serialised in another key order is still
+ * the same event. Two distinct events with identical data would share an id; Truvera's
+ * data carries the resource id or the chain transaction, which makes that unlikely.
+ *
+ * @example
+ * ```ts
+ * truveraDedupeId("proof_submitted", { id: "7fbb…", verified: true }); // "proof_submitted:Xr4…"
+ * ```
+ */
+export function truveraDedupeId(event: string, data: unknown): string {
+  return `${event}:${contentHash(event, canonicalJson(data))}`;
+}
+
+/**
+ * Removes the top-level `token` from a decoded Truvera body; anything else is returned
+ * unchanged. Used for `raw` and for bodies kept in the failure sink.
+ *
+ * @example
+ * ```ts
+ * redactTruveraToken({ token: "s3cret", event: "did_create", data: {} }); // { event: "did_create", data: {} }
+ * ```
+ */
+export function redactTruveraToken(body: unknown): unknown {
+  if (!isRecord(body) || !Object.hasOwn(body, "token")) return body;
+  const { token: _token, ...rest } = body;
+  return rest;
+}
+
+/** JSON with object keys sorted at every level: equal values give equal strings. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
