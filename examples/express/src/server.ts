@@ -11,6 +11,9 @@ for (const receiver of exampleReceivers(process.env)) {
   addExampleHandlers(hooks, process.env);
   app.use(receiver.path, hooks);
 }
+app.use((_req, res) => {
+  res.status(404).json({ error: { code: "UNKNOWN_ROUTE", message: "Webhooks are received at /events/:tenantId/<provider>." } });
+});
 
 const server = app.listen(examplePort(process.env), "127.0.0.1", () => {
   process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { DedupeStore } from "./dedupe-store.js";
 import { decodeJsonBody } from "./decode-json-body.js";
 import { WebhookError, isWebhookError, type WebhookErrorCode } from "./errors.js";

@@ -69,9 +69,12 @@ function dedupeId(name: string, webhook: Record<string, unknown>, rawBody: Buffe
   const field = Object.hasOwn(provenRecordIdField, name) ? provenRecordIdField[name as ProvenEventName] : RECORD_ID_FIELDS.find((f) => typeof webhook[f] === "string");
   const recordId = field === undefined ? undefined : webhook[field];
   if (typeof recordId !== "string" || recordId === "") return `${name}:${contentHash(rawBody)}`;
-  const state = typeof webhook["state"] === "string" ? webhook["state"] : "";
-  const updatedAt = typeof webhook["updated_at"] === "string" ? webhook["updated_at"] : "";
-  return state === "" && updatedAt === "" ? `${name}:${recordId}` : `${name}:${recordId}:${state}:${updatedAt}`;
+  const parts = [name, recordId];
+  for (const field of ["state", "updated_at"]) {
+    const value = webhook[field];
+    if (typeof value === "string" && value !== "") parts.push(value);
+  }
+  return parts.join(":");
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
