@@ -91,8 +91,13 @@ function routerMount(pattern: unknown, cache: Map<string, MountPath>): MountPath
   if (!mount) {
     const segments: string[] = [];
     for (const segment of pattern.split("/")) {
-      if (/[*({?]/.test(segment)) break;
-      segments.push(segment);
+      const special = segment.search(/[*({?]/);
+      if (special === -1) {
+        segments.push(segment);
+        continue;
+      }
+      if (special > 0) segments.push(segment.slice(0, special));
+      break;
     }
     mount = compileMountPath(segments.join("/") || "/");
     cache.set(pattern, mount);

@@ -90,7 +90,7 @@ const POST_OR_DELETE = ["POST", "DELETE"] as const;
  */
 export function parseLissiEventPath(path: string): LissiEventPath | undefined {
   let trimmed = path.startsWith("/") ? path : `/${path}`;
-  
+  if (trimmed.length > 1 && trimmed.endsWith("/")) trimmed = trimmed.slice(0, -1);
   const segments = trimmed.slice(1).split("/");
   if (segments.length === 2) {
     const [topic = "", event = ""] = segments;
