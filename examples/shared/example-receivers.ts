@@ -1,4 +1,5 @@
 import type { Provider, Webhooks } from "@credhooks/core";
+import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
 import { credential } from "./dev-credentials.js";
 
@@ -16,6 +17,7 @@ export interface ExampleReceiver {
 export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
   const receivers: Array<[string, Provider]> = [
     ["proven", proven({ apiKey: credential(env, "PROVEN_API_KEY") })],
+    ["lissi", lissi({ apiKey: credential(env, "LISSI_API_KEY") })],
   ];
   return receivers.map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider }));
 }
