@@ -221,4 +221,29 @@ describe("createWebhooks pipeline", () => {
     const res = await hooks.handle({ ...created(), headers: { "x-key": "k" }, body: Buffer.alloc(0) });
     expect(res.status).toBe(200);
   });
+
+  it("reports metrics: accepted, handler latency, duplicates and rejections by code, without secrets", async () => {
+    const metrics: Array<Record<string, unknown>> = [];
+    const hooks = createWebhooks({ provider: testProvider(), metrics: (m) => void metrics.push(m) });
+    hooks.on("thing.created", () => {}, { id: "save" });
+    await hooks.handle(created("m1"));
+    await hooks.handle(created("m1"));
+    await hooks.handle({ ...created("m2"), headers: { "content-type": "application/json", "x-key": "wrong-secret" } });
+    expect(metrics.map((m) => m["type"])).toEqual(["delivery.accepted", "handler.settled", "delivery.settled", "delivery.duplicate", "delivery.rejected"]);
+    expect(metrics[1]).toMatchObject({ handler: "save", ok: true, tenantId: "t1", event: "thing.created" });
+    expect(typeof metrics[1]!["durationMs"]).toBe("number");
+    expect(metrics[4]).toMatchObject({ code: "INVALID_CREDENTIALS", status: 401 });
+    expect(JSON.stringify(metrics)).not.toContain("wrong-secret");
+  });
+
+  it("logs rejections with codes only, and survives a throwing metrics listener", async () => {
+    const lines: string[] = [];
+    const logger = { warn: (obj: object, msg: string) => void lines.push(msg + JSON.stringify(obj)), error: (obj: object, msg: string) => void lines.push(msg + JSON.stringify(obj)) };
+    const hooks = createWebhooks({ provider: testProvider(), logger, metrics: () => { throw new Error("boom"); } });
+    const res = await hooks.handle({ ...created(), headers: { "content-type": "application/json", "x-key": "s3cr3t-value" } });
+    expect(res.status).toBe(401);
+    expect(lines.join("\n")).toContain("INVALID_CREDENTIALS");
+    expect(lines.join("\n")).not.toContain("s3cr3t-value");
+    expect((await hooks.handle(created())).status).toBe(200);
+  });
 });

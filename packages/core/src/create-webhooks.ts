@@ -6,6 +6,7 @@ import { MemoryFailureSink, type FailedDelivery, type FailureReason, type Failur
 import { contentHash } from "./hash.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { LruDedupeStore } from "./lru-dedupe-store.js";
+import type { MetricEvent, MetricsListener } from "./metrics.js";
 import type {
   AnyEventOf,
   DeliveryContext,
@@ -50,8 +51,10 @@ export interface WebhooksOptions<P extends Provider> {
    * (for senders that give up quickly). Defaults to the provider's own; `false` turns it off.
    */
   responseDeadlineMs?: number | false;
-  /** pino-compatible logger; silent by default. */
+  /** pino-compatible logger; silent by default. Never given secrets or payloads. */
   logger?: Logger;
+  /** Receives counters and latencies: accepted, duplicate, rejected by code, handler latency per tenant and event. */
+  metrics?: MetricsListener;
 }
 
 /** A handler of one event (or of one of several events, as a discriminated union). */
@@ -141,6 +144,15 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const doneTtlMs = options.doneTtlMs ?? DEFAULT_DONE_TTL_MS;
   const deadlineMs = options.responseDeadlineMs === false ? undefined : (options.responseDeadlineMs ?? provider.responseDeadlineMs);
+  const metricsListener = options.metrics;
+  const metric = (event: MetricEvent): void => {
+    if (!metricsListener) return;
+    try {
+      metricsListener(event);
+    } catch (error) {
+      logger.warn({ provider: provider.id, err: describe(error) }, "credhooks: the metrics listener threw");
+    }
+  };
   const methods = (provider.methods ?? ["POST"]).map((m) => m.toUpperCase());
   const schemas = provider.events as Record<string, z.ZodType>;
 
@@ -195,11 +207,17 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
       logger.error({ provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, err: describe(cause) }, "credhooks: dedupe store unavailable");
       throw new WebhookError("STORE_UNAVAILABLE", "The dedupe store is unavailable, so the event was not processed; retry later.", { cause });
     }
-    if (claim.status === "done") return json(200, DUPLICATE_BODY);
+    if (claim.status === "done") {
+      if (metricsListener) metric({ type: "delivery.duplicate", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, inFlight: false });
+      return json(200, DUPLICATE_BODY);
+    }
     if (claim.status === "in-flight") {
-      return errorResponse(new WebhookError("DUPLICATE_IN_FLIGHT", "This event is being processed by an earlier delivery; retry later to learn its outcome."), { "retry-after": "5" });
+      if (metricsListener) metric({ type: "delivery.duplicate", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, inFlight: true });
+      return errorResponse(new WebhookError("DUPLICATE_IN_FLIGHT", "This event is being processed by an earlier delivery; retry later to learn its outcome."));
     }
     const token = claim.token;
+    const startedAt = metricsListener ? performance.now() : 0;
+    if (metricsListener) metric({ type: "delivery.accepted", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id });
     const pending = handlersFor(prepared).filter((h) => !claim.succeeded.has(h.id));
     const renewal = pending.length === 0 ? undefined : setInterval(() => {
       Promise.resolve(store.renew(key, token, leaseMs)).then(
@@ -213,12 +231,15 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     try {
       await Promise.all(
         pending.map(async (handler) => {
+          const handlerStart = metricsListener ? performance.now() : 0;
           try {
             await handler.fn(event);
           } catch (error) {
             errors.push(error);
+            if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: false, durationMs: performance.now() - handlerStart });
             return;
           }
+          if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: true, durationMs: performance.now() - handlerStart });
           try {
             await store.handlerSucceeded(key, token, handler.id, doneTtlMs);
           } catch (error) {
@@ -230,6 +251,7 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
       if (renewal) clearInterval(renewal);
     }
 
+    if (metricsListener) metric({ type: "delivery.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, ok: errors.length === 0, durationMs: performance.now() - startedAt });
     if (errors.length === 0) {
       try {
         await store.complete(key, token, doneTtlMs);
@@ -307,15 +329,15 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     const receivedAt = Date.now();
     const method = request.method.toUpperCase();
     if (!methods.includes(method)) {
-      return errorResponse(new WebhookError("METHOD_NOT_ALLOWED", `${provider.id} webhooks are delivered with ${methods.join(" or ")}, not ${method.slice(0, 16)}.`), { allow: methods.join(", ") });
+      throw new WebhookError("METHOD_NOT_ALLOWED", `${provider.id} webhooks are delivered with ${methods.join(" or ")}, not ${method.slice(0, 16)}.`, { headers: { allow: methods.join(", ") } });
     }
     const path = request.path === "" ? "/" : request.path;
     const route = provider.route ? provider.route(path, method) : path === "/" ? {} : undefined;
     if (route === undefined) {
-      return errorResponse(new WebhookError("UNKNOWN_ROUTE", `No ${provider.id} webhook route matches ${JSON.stringify(path.slice(0, 200))} below the mount point.`));
+      throw new WebhookError("UNKNOWN_ROUTE", `No ${provider.id} webhook route matches ${JSON.stringify(path.slice(0, 200))} below the mount point.`);
     }
     if (route.methods && !route.methods.includes(method)) {
-      return errorResponse(new WebhookError("METHOD_NOT_ALLOWED", `This ${provider.id} route is delivered with ${route.methods.join(" or ")}, not ${method}.`), { allow: route.methods.join(", ") });
+      throw new WebhookError("METHOD_NOT_ALLOWED", `This ${provider.id} route is delivered with ${route.methods.join(" or ")}, not ${method.slice(0, 16)}.`, { headers: { allow: route.methods.join(", ") } });
     }
     const rawBody = request.body ?? (request.readBody ? await request.readBody(maxBodyBytes) : EMPTY);
     if (rawBody.length > maxBodyBytes) {
@@ -388,7 +410,12 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
       try {
         return await pipeline(request);
       } catch (error) {
-        if (isWebhookError(error)) return errorResponse(error, error.code === "CREDENTIALS_UNAVAILABLE" || error.code === "STORE_UNAVAILABLE" ? { "retry-after": "10" } : undefined);
+        if (isWebhookError(error)) {
+          const tenantId = request.params?.["tenantId"];
+          if (metricsListener) metric({ type: "delivery.rejected", provider: provider.id, tenantId, code: error.code, status: error.status });
+          (error.status >= 500 ? logger.error : logger.warn).call(logger, { provider: provider.id, tenantId, code: error.code, status: error.status }, "credhooks: delivery rejected");
+          return errorResponse(error);
+        }
         logger.error({ provider: provider.id, err: describe(error) }, "credhooks: internal error");
         return errorResponse(new WebhookError("INTERNAL_ERROR", "credhooks failed unexpectedly while handling this delivery; it was not processed. Retry later."));
       }
@@ -408,7 +435,7 @@ const DUPLICATE_BODY = '{"received":true,"duplicate":true}';
 const UNHANDLED_BODY = '{"received":true,"unhandled":true}';
 const PENDING_BODY = '{"received":true,"pending":true}';
 
-function json(status: number, body: string, headers?: Record<string, string>): WebhookResponse {
+function json(status: number, body: string, headers?: Readonly<Record<string, string>>): WebhookResponse {
   const base = { ...JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) };
   return { status, headers: headers ? { ...base, ...headers } : base, body };
 }
@@ -421,8 +448,8 @@ function json(status: number, body: string, headers?: Record<string, string>): W
  * errorResponse(new WebhookError("UNKNOWN_ROUTE", "No route")); // { status: 404, ... }
  * ```
  */
-export function errorResponse(error: WebhookError, headers?: Record<string, string>): WebhookResponse {
-  return json(error.status, JSON.stringify({ error: { code: error.code satisfies WebhookErrorCode, message: error.message } }), headers);
+export function errorResponse(error: WebhookError): WebhookResponse {
+  return json(error.status, JSON.stringify({ error: { code: error.code satisfies WebhookErrorCode, message: error.message } }), error.headers);
 }
 
 function describeIssues(name: string, error: z.ZodError): string {

@@ -43,6 +43,13 @@ export const ERROR_STATUS = {
   INTERNAL_ERROR: 500,
 } as const satisfies Record<string, number>;
 
+// Statuses that ask the sender to come back: say when.
+const RETRY_LATER: Partial<Record<string, Record<string, string>>> = {
+  DUPLICATE_IN_FLIGHT: { "retry-after": "5" },
+  CREDENTIALS_UNAVAILABLE: { "retry-after": "10" },
+  STORE_UNAVAILABLE: { "retry-after": "10" },
+};
+
 /** One of credhooks' error codes. */
 export type WebhookErrorCode = keyof typeof ERROR_STATUS;
 
@@ -58,10 +65,13 @@ export class WebhookError extends Error {
   override readonly name = "WebhookError";
   readonly code: WebhookErrorCode;
   readonly status: number;
-  constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** Response headers that belong with this error (`Allow` on 405, `Retry-After` on 409/503). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
+    this.headers = options?.headers ?? RETRY_LATER[code];
   }
 }
 

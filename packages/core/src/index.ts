@@ -16,6 +16,7 @@ export { LruDedupeStore } from "./lru-dedupe-store.js";
 export type { LruDedupeStoreOptions } from "./lru-dedupe-store.js";
 export { MemoryFailureSink } from "./failure-sink.js";
 export type { FailedDelivery, FailureReason, FailureSink } from "./failure-sink.js";
+export type { MetricEvent, MetricsListener } from "./metrics.js";
 export { silentLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
 export type {
