@@ -10,6 +10,7 @@ import { bodyParser } from "@koa/bodyparser";
 import { webhooks as expressWebhooks } from "@credhooks/express";
 import { webhooks as koaWebhooks } from "@credhooks/koa";
 import { proven } from "@credhooks/core/providers/proven";
+import { lissi } from "@credhooks/core/providers/lissi";
 import { provenFixtures } from "./fixtures/proven/index.js";
 
 const KEY = "k";
@@ -102,5 +103,22 @@ describe.each([
     const res = await request(app.callback()).post("/api/events/acme/proven").set(headers).send(body);
     expect(res.status).toBe(200);
     expect(tenants).toEqual(["acme"]);
+  });
+
+  it("serves Lissi's routes below the mount point under an @koa/router wildcard route", async () => {
+    const app = new Koa();
+    const router = new Router();
+    const hooks = koaWebhooks({ provider: lissi({ apiKey: KEY }) });
+    const seen: Array<[string, string | undefined, unknown]> = [];
+    hooks.onAny((event) => void seen.push([event.name, event.tenantId, event.payload]));
+    router.all("/events/:tenantId/lissi{/*rest}", hooks);
+    app.use(router.routes());
+    const server = request(app.callback());
+    expect((await server.post("/events/acme/lissi/connections/c-1/delete").set("x-api-key", KEY)).status).toBe(200);
+    expect((await server.post("/events/acme/lissi").set(headers).send({ event: "/proofs/p-1/delete", payload: null })).status).toBe(200);
+    expect(seen).toEqual([
+      ["connection:delete", "acme", { id: "c-1" }],
+      ["proof:delete", "acme", { id: "p-1" }],
+    ]);
   });
 });
