@@ -5,7 +5,10 @@ import Koa2 from "koa2";
 import Koa3 from "koa3";
 import { webhooks as expressWebhooks } from "@credhooks/express";
 import { webhooks as koaWebhooks } from "@credhooks/koa";
-import type { Provider, Webhooks, WebhooksOptions } from "@credhooks/core";
+import { webhooks as nodeWebhooks } from "@credhooks/node";
+import { webhooks as fetchWebhooks } from "@credhooks/fetch";
+import { fetchToNodeListener } from "./fetch-bridge.js";
+import { compileMountPath, type Provider, type Webhooks, type WebhooksOptions } from "@credhooks/core";
 
 /** One receiver to mount: where, and with which options (provider, store, ...). */
 export interface Mount {
@@ -59,10 +62,47 @@ function koaHarness(name: string, KoaApp: KoaFactory): AdapterHarness {
   };
 }
 
+// node:http and fetch handlers each serve one mount; requests outside it go to the next one.
+type Listener = (req: Parameters<RequestListener>[0], res: Parameters<RequestListener>[1], next: () => void) => void;
+function chain(listeners: Listener[]): RequestListener {
+  return (req, res) => {
+    let i = 0;
+    const next = (): void => {
+      const listener = listeners[i++];
+      if (listener) listener(req, res, next);
+      else res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":"UNKNOWN_ROUTE","message":"no mount"}}');
+    };
+    next();
+  };
+}
+
+const nodeHarness: AdapterHarness = {
+  name: "node:http",
+  build(mounts) {
+    const hooks = mounts.map((m) => nodeWebhooks({ ...m.options, path: m.path }));
+    return { app: chain(hooks), hooks: hooks as unknown as Array<Webhooks<Record<string, unknown>>> };
+  },
+};
+
+const fetchHarness: AdapterHarness = {
+  name: "fetch",
+  build(mounts) {
+    const hooks = mounts.map((m) => ({ mount: compileMountPath(m.path), handler: fetchWebhooks({ ...m.options, path: m.path }) }));
+    const app = fetchToNodeListener(async (request) => {
+      const path = new URL(request.url).pathname;
+      const target = hooks.find((h) => h.mount.match(path)) ?? hooks[0]!;
+      return target.handler(request);
+    });
+    return { app, hooks: hooks.map((h) => h.handler) as unknown as Array<Webhooks<Record<string, unknown>>> };
+  },
+};
+
 /** Every adapter and framework major: the conformance suite runs each test on all of them. */
 export const adapters: readonly AdapterHarness[] = [
   expressHarness("express@4", express4 as unknown as ExpressFactory),
   expressHarness("express@5", express5 as unknown as ExpressFactory),
   koaHarness("koa@2", Koa2 as unknown as KoaFactory),
   koaHarness("koa@3", Koa3 as unknown as KoaFactory),
+  nodeHarness,
+  fetchHarness,
 ];

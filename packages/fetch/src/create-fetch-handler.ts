@@ -1,0 +1,119 @@
+import {
+  compileMountPath,
+  createWebhooks,
+  errorResponse,
+  WebhookError,
+  withWebhooks,
+  type EventMapOf,
+  type HeaderValue,
+  type Provider,
+  type Webhooks,
+  type WebhooksOptions,
+} from "@credhooks/core";
+
+/** Where the fetch handler is mounted. */
+export interface FetchHandlerOptions {
+  /** The mount pattern matched against the request URL's path, e.g. `/events/:tenantId/proven`; default `/`. */
+  path?: string;
+}
+
+/** Options of the fetch {@link webhooks}. */
+export type FetchWebhooksOptions<P extends Provider> = WebhooksOptions<P> & FetchHandlerOptions;
+
+/** `(Request) => Promise<Response>`; `params` (e.g. from a router) override the ones the mount path captured. */
+export type FetchHandler = (request: Request, context?: { params?: Record<string, string | undefined> }) => Promise<Response>;
+
+/** A fetch handler that is also the receiver. */
+export type FetchWebhooks<M extends Record<string, unknown>> = FetchHandler & Webhooks<M> & { readonly webhooks: Webhooks<M> };
+
+/**
+ * Reads a fetch body as bytes, at most `limit`: stops reading (and cancels the stream) as
+ * soon as the limit is passed instead of buffering everything first.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readRequestBody(request, 1024 * 1024);
+ * ```
+ */
+export async function readRequestBody(request: Request, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > limit) throw new WebhookError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
+  if (!request.body) return Buffer.alloc(0);
+  if (request.bodyUsed) throw new WebhookError("RAW_BODY_UNAVAILABLE", "The request body was already read before credhooks; pass the original Request (request.clone() before reading it elsewhere).");
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new WebhookError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof WebhookError) throw error;
+    throw new WebhookError("INVALID_BODY", "The body could not be read: the connection was aborted.", { cause: error });
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Wraps a core receiver as a fetch handler, for Hono, Next.js route handlers, Bun and Deno.
+ *
+ * @example
+ * ```ts
+ * const handle = createFetchHandler(core, { path: "/events/:tenantId/proven" });
+ * export const POST = (request: Request) => handle(request); // Next.js route handler
+ * ```
+ */
+export function createFetchHandler(core: Webhooks<Record<string, unknown>> | Webhooks<never>, options: FetchHandlerOptions = {}): FetchHandler {
+  const receiver = core as Webhooks<Record<string, unknown>>;
+  const mount = compileMountPath(options.path ?? "/");
+  return async function credhooksFetch(request, context) {
+    const url = new URL(request.url);
+    const found = mount.match(url.pathname);
+    const response = found
+      ? await receiver.handle({
+          method: request.method,
+          path: found.rest,
+          originalUrl: url.pathname + url.search,
+          headers: toHeaderRecord(request.headers),
+          params: { ...found.params, ...context?.params },
+          readBody: (limit) => readRequestBody(request, limit),
+        })
+      : errorResponse(new WebhookError("UNKNOWN_ROUTE", `Webhooks are received under ${mount.pattern}.`));
+    return new Response(response.body, { status: response.status, headers: response.headers });
+  };
+}
+
+function toHeaderRecord(headers: Headers): Record<string, HeaderValue> {
+  const record: Record<string, HeaderValue> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
+}
+
+/**
+ * Creates a receiver for one provider as a fetch handler.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { webhooks } from "@credhooks/fetch";
+ * import { proven } from "@credhooks/core/providers/proven";
+ *
+ * const hooks = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
+ * hooks.on("credentials:done", (event) => save(event.payload.cred_ex_id));
+ * new Hono().all("/events/:tenantId/proven", (c) => hooks(c.req.raw));
+ * ```
+ */
+export function webhooks<P extends Provider>(options: FetchWebhooksOptions<P>): FetchWebhooks<EventMapOf<P>> {
+  const { path, ...coreOptions } = options;
+  const core = createWebhooks(coreOptions as WebhooksOptions<P>);
+  return withWebhooks(createFetchHandler(core as unknown as Webhooks<Record<string, unknown>>, path === undefined ? {} : { path }), core);
+}

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  compileMountPath,
+  createWebhooks,
+  errorResponse,
+  readNodeBody,
+  WebhookError,
+  withWebhooks,
+  type EventMapOf,
+  type Provider,
+  type Webhooks,
+  type WebhooksOptions,
+} from "@credhooks/core";
+
+/** Where the node:http handler is mounted. */
+export interface NodeHandlerOptions {
+  /** The mount pattern, e.g. `/events/:tenantId/proven`; default `/` (the whole server). */
+  path?: string;
+}
+
+/** Options of the node:http {@link webhooks}. */
+export type NodeWebhooksOptions<P extends Provider> = WebhooksOptions<P> & NodeHandlerOptions;
+
+/** A node:http request listener that is also the receiver. `next` (connect style) gets requests outside the mount path. */
+export type NodeWebhooks<M extends Record<string, unknown>> = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void) &
+  Webhooks<M> & { readonly webhooks: Webhooks<M> };
+
+const FIX = "keep the raw bytes on req.rawBody (a Buffer) when something reads the body first";
+
+/**
+ * Wraps a core receiver as a node:http request listener (also usable as connect-style
+ * middleware). Requests outside the mount path go to `next`, or are answered 404.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * const core = createWebhooks({ provider: proven({ apiKey }) });
+ * createServer(createNodeHandler(core, { path: "/events/:tenantId/proven" })).listen(3000);
+ * ```
+ */
+export function createNodeHandler(core: Webhooks<Record<string, unknown>> | Webhooks<never>, options: NodeHandlerOptions = {}) {
+  const receiver = core as Webhooks<Record<string, unknown>>;
+  const mount = compileMountPath(options.path ?? "/");
+  return function credhooksNode(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const found = mount.match(query === -1 ? url : url.slice(0, query));
+    if (!found) {
+      if (next) return next();
+      const response = errorResponse(new WebhookError("UNKNOWN_ROUTE", `Webhooks are received under ${mount.pattern}.`));
+      res.writeHead(response.status, response.headers).end(response.body);
+      return;
+    }
+    void receiver
+      .handle({
+        method: req.method ?? "GET",
+        path: found.rest,
+        originalUrl: url,
+        headers: req.headers,
+        params: found.params,
+        readBody: (limit) => readNodeBody(req, limit, (req as { rawBody?: unknown }).rawBody, FIX),
+      })
+      .then((response) => {
+        if (!res.headersSent) res.writeHead(response.status, response.headers).end(response.body);
+      });
+  };
+}
+
+/**
+ * Creates a receiver for one provider as a node:http request listener.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { webhooks } from "@credhooks/node";
+ * import { proven } from "@credhooks/core/providers/proven";
+ *
+ * const hooks = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
+ * hooks.on("credentials:done", (event) => save(event.payload.cred_ex_id));
+ * createServer(hooks).listen(3000);
+ * ```
+ */
+export function webhooks<P extends Provider>(options: NodeWebhooksOptions<P>): NodeWebhooks<EventMapOf<P>> {
+  const { path, ...coreOptions } = options;
+  const core = createWebhooks(coreOptions as WebhooksOptions<P>);
+  return withWebhooks(createNodeHandler(core as unknown as Webhooks<Record<string, unknown>>, path === undefined ? {} : { path }), core);
+}
