@@ -19,7 +19,7 @@ export interface ExampleProcess {
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** Starts `examples/<framework>` on a free port, the way `pnpm example:<framework>` does. */
-export async function startExample(framework: "express" | "koa", env: Record<string, string> = {}): Promise<ExampleProcess> {
+export async function startExample(framework: "express" | "koa" | "hono", env: Record<string, string> = {}): Promise<ExampleProcess> {
   const child: ChildProcess = spawn(process.execPath, ["--conditions=source", "--import", "tsx", `examples/${framework}/src/server.ts`], {
     cwd: root,
     env: { ...process.env, PORT: "0", ...env },

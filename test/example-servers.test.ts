@@ -7,7 +7,7 @@ import { sampleDeliveries } from "../scripts/sample-deliveries.js";
 const send = (server: ExampleProcess, sample: ReturnType<typeof sampleDeliveries>[number]) =>
   fetch(server.url + sample.path, { method: sample.method, headers: sample.headers, body: sample.body === "" ? null : sample.body });
 
-describe.each(["express", "koa"] as const)("examples/%s", (framework) => {
+describe.each(["express", "koa", "hono"] as const)("examples/%s", (framework) => {
   describe("with every provider", () => {
     let server: ExampleProcess;
     beforeAll(async () => {

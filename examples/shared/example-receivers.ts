@@ -1,6 +1,8 @@
 import type { Provider, Webhooks } from "@credhooks/core";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
+import { truvera } from "@credhooks/core/providers/truvera";
+import { crossmint } from "@credhooks/core/providers/crossmint";
 import { credential } from "./dev-credentials.js";
 
 /** One provider of the example servers, mounted at `/events/:tenantId/<id>`. */
@@ -18,6 +20,8 @@ export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
   const receivers: Array<[string, Provider]> = [
     ["proven", proven({ apiKey: credential(env, "PROVEN_API_KEY") })],
     ["lissi", lissi({ apiKey: credential(env, "LISSI_API_KEY") })],
+    ["truvera", truvera({ token: credential(env, "TRUVERA_TOKEN") })],
+    ["crossmint", crossmint({ secret: credential(env, "CROSSMINT_SECRET") })],
   ];
   return receivers.map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider }));
 }

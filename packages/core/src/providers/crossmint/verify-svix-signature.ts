@@ -167,13 +167,13 @@ export function verifySvixSignature(input: VerifySvixSignatureInput): SvixHeader
   if (age > tolerance) {
     throw new WebhookError(
       "TIMESTAMP_TOO_OLD",
-      `svix-timestamp is ${age} s old, more than the ${tolerance} s allowed: a replayed delivery, or this server's clock is behind (check NTP).`,
+      `svix-timestamp is ${age} s old, more than the ${tolerance} s allowed: a replayed delivery, or this server's clock runs ahead (check NTP).`,
     );
   }
   if (-age > tolerance) {
     throw new WebhookError(
       "TIMESTAMP_IN_FUTURE",
-      `svix-timestamp is ${-age} s in the future, more than the ${tolerance} s allowed: this server's clock is ahead (check NTP).`,
+      `svix-timestamp is ${-age} s in the future, more than the ${tolerance} s allowed: this server's clock runs behind (check NTP).`,
     );
   }
   return { id, timestamp, signature };

@@ -1,0 +1,24 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { webhooks } from "@credhooks/fetch";
+import { addExampleHandlers, examplePort, exampleReceivers } from "../../shared/example-receivers.js";
+
+// credhooks through the fetch handler `(Request) => Promise<Response>`, here on Hono. The
+// same handler serves Next.js route handlers, Bun and Deno.
+const app = new Hono();
+for (const receiver of exampleReceivers(process.env)) {
+  const hooks = webhooks({ provider: receiver.provider, path: receiver.path });
+  addExampleHandlers(hooks, process.env);
+  // Hono hands over the original Request: credhooks reads and authenticates its raw bytes.
+  app.all(receiver.path, (c) => hooks(c.req.raw));
+  app.all(`${receiver.path}/*`, (c) => hooks(c.req.raw));
+}
+app.notFound((c) => c.json({ error: { code: "UNKNOWN_ROUTE", message: "Webhooks are received at /events/:tenantId/<provider>." } }, 404));
+
+const server = serve({ fetch: app.fetch, port: examplePort(process.env), hostname: "127.0.0.1" }, (info: AddressInfo) => {
+  process.stdout.write(`listening on http://127.0.0.1:${info.port}\n`);
+});
+const stop = () => server.close(() => process.exit(0));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
