@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Webhook } from "svix";
 import { DEV_CREDENTIALS } from "../examples/shared/dev-credentials.js";
 
 /** A delivery shaped as the platform sends it. */
@@ -26,6 +27,8 @@ export function sampleDeliveries(tenant = "acme"): SampleDelivery[] {
     { label: "Proven with a wrong X-API-Key", method: "POST", path: `/events/${tenant}/proven`, headers: { ...proven, "x-api-key": "wrong-key" }, body: fixture("proven", "connection-completed.json"), expectStatus: 401 },
     { label: "Proven basic message (alternative spelling)", method: "POST", path: `/events/${tenant}/proven`, headers: { ...proven, "x-api-key": DEV_CREDENTIALS.PROVEN_API_KEY }, body: fixture("proven", "webhook-basic-message.json"), expectStatus: 200, expectEvent: "basic-message:received" },
     ...lissiSamples(tenant),
+    ...truveraSamples(tenant),
+    ...crossmintSamples(tenant),
   ];
 }
 
@@ -42,5 +45,35 @@ function lissiSamples(tenant: string): SampleDelivery[] {
     { label: "Lissi bulk revocation", method: "POST", path: `${base}/credentials/revoke`, headers: json, body: fixture("lissi", "credentials-revoke.json"), expectStatus: 200, expectEvent: "credentials:revoke" },
     { label: "Lissi shared-topic mode", method: "POST", path: `${base}`, headers: json, body: JSON.stringify({ event: "/proofs/p-42/update", payload: { id: "p-42", state: "verified" } }), expectStatus: 200, expectEvent: "proof:update" },
     { label: "Lissi with a wrong X-API-Key", method: "POST", path: `${base}/connections/delete`, headers: { ...json, "x-api-key": "wrong-key" }, body: "[]", expectStatus: 401 },
+  ];
+}
+
+function truveraSamples(tenant: string): SampleDelivery[] {
+  const path = `/events/${tenant}/truvera`;
+  const headers = { "content-type": "application/json" };
+  // Truvera puts its secret token inside the body.
+  const withToken = (file: string, token: string) => JSON.stringify({ ...(JSON.parse(fixture("truvera", file)) as object), token });
+  return [
+    { label: "Truvera credential_issued (token in the body)", method: "POST", path, headers, body: withToken("credential-issued.json", DEV_CREDENTIALS.TRUVERA_TOKEN), expectStatus: 200, expectEvent: "credential_issued" },
+    { label: "Truvera credential_issued again (duplicate)", method: "POST", path, headers, body: withToken("credential-issued.json", DEV_CREDENTIALS.TRUVERA_TOKEN), expectStatus: 200 },
+    { label: "Truvera proof_submitted", method: "POST", path, headers, body: withToken("proof-submitted.json", DEV_CREDENTIALS.TRUVERA_TOKEN), expectStatus: 200, expectEvent: "proof_submitted" },
+    { label: "Truvera with a wrong token", method: "POST", path, headers, body: withToken("did-create.json", "wrong-token"), expectStatus: 401 },
+  ];
+}
+
+function crossmintSamples(tenant: string): SampleDelivery[] {
+  const path = `/events/${tenant}/crossmint`;
+  const body = fixture("crossmint", "credential-creation-succeeded.json");
+  // Signed by the svix package itself, as Crossmint's deliveries are.
+  const signed = (secret: string, id: string) => {
+    const at = new Date();
+    return { "content-type": "application/json", "svix-id": id, "svix-timestamp": String(Math.floor(at.getTime() / 1000)), "svix-signature": new Webhook(secret).sign(id, at, body) };
+  };
+  const id = `msg_demo_${Date.now().toString(36)}`;
+  const wrongSecret = "whsec_" + Buffer.from("not the secret of this endpoint").toString("base64");
+  return [
+    { label: "Crossmint credential.creation.succeeded (Svix-signed)", method: "POST", path, headers: signed(DEV_CREDENTIALS.CROSSMINT_SECRET, id), body, expectStatus: 200, expectEvent: "credential.creation.succeeded" },
+    { label: "Crossmint redelivery with the same svix-id (duplicate)", method: "POST", path, headers: signed(DEV_CREDENTIALS.CROSSMINT_SECRET, id), body, expectStatus: 200 },
+    { label: "Crossmint signed with the wrong secret", method: "POST", path, headers: signed(wrongSecret, id + "x"), body, expectStatus: 401 },
   ];
 }
