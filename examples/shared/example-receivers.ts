@@ -3,6 +3,7 @@ import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
 import { truvera } from "@credhooks/core/providers/truvera";
 import { crossmint } from "@credhooks/core/providers/crossmint";
+import { sovrin } from "@credhooks/core/providers/sovrin";
 import { credential } from "./dev-credentials.js";
 
 /** One provider of the example servers, mounted at `/events/:tenantId/<id>`. */
@@ -22,6 +23,8 @@ export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
     ["lissi", lissi({ apiKey: credential(env, "LISSI_API_KEY") })],
     ["truvera", truvera({ token: credential(env, "TRUVERA_TOKEN") })],
     ["crossmint", crossmint({ secret: credential(env, "CROSSMINT_SECRET") })],
+    // SOVRIN_JWKS (inline JSON) wins over SOVRIN_JWKS_URL; neither set: the development JWKS.
+    ["sovrin", sovrin({ jwks: env["SOVRIN_JWKS"] || env["SOVRIN_JWKS_URL"] || credential(env, "SOVRIN_JWKS") })],
   ];
   return receivers.map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider }));
 }

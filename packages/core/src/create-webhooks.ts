@@ -1,6 +1,5 @@
-import type { z } from "zod";
 import type { DedupeStore } from "./dedupe-store.js";
-import { decodeJsonBody } from "./decode-json-body.js";
+import { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
 import { WebhookError, isWebhookError, type WebhookErrorCode } from "./errors.js";
 import { MemoryFailureSink, type FailedDelivery, type FailureReason, type FailureSink } from "./failure-sink.js";
 import { contentHash } from "./hash.js";
@@ -9,7 +8,6 @@ import { LruDedupeStore } from "./lru-dedupe-store.js";
 import type { MetricEvent, MetricsListener } from "./metrics.js";
 import type {
   AnyEventOf,
-  DeliveryContext,
   EventMapOf,
   IdentifiedEvent,
   Provider,
@@ -120,7 +118,6 @@ interface Prepared {
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
-const EMPTY = Buffer.alloc(0);
 const TIMED_OUT = Symbol("timed out");
 
 /**
@@ -153,8 +150,6 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
       logger.warn({ provider: provider.id, err: describe(error) }, "credhooks: the metrics listener threw");
     }
   };
-  const methods = (provider.methods ?? ["POST"]).map((m) => m.toUpperCase());
-  const schemas = provider.events as Record<string, z.ZodType>;
 
   const byName = new Map<string, Registered[]>();
   const anyHandlers: Registered[] = [];
@@ -288,25 +283,10 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   const payloadInputs = new WeakMap<object, unknown>();
 
   function prepare(identified: IdentifiedEvent, tenantId: string | undefined, receivedAt: number): Prepared | WebhookError {
-    const key = keyOf(tenantId, identified.dedupeId);
-    const schema = Object.hasOwn(schemas, identified.name) ? schemas[identified.name] : undefined;
-    let payload: unknown = identified.payload;
-    if (schema) {
-      const parsed = schema.safeParse(identified.payload);
-      if (!parsed.success) return new WebhookError("INVALID_PAYLOAD", describeIssues(identified.name, parsed.error));
-      payload = parsed.data;
-    }
-    const event: WebhookEvent<string, unknown> = {
-      provider: provider.id,
-      tenantId,
-      name: identified.name,
-      payload,
-      raw: identified.raw,
-      id: identified.dedupeId,
-      receivedAt: new Date(receivedAt),
-    };
-    payloadInputs.set(event, identified.payload);
-    return { key, event, known: schema !== undefined };
+    const parsed = parseEvent(provider, identified, tenantId, receivedAt);
+    if (parsed instanceof WebhookError) return parsed;
+    payloadInputs.set(parsed.event, identified.payload);
+    return { key: keyOf(tenantId, identified.dedupeId), event: parsed.event, known: parsed.known };
   }
 
   async function run(prepared: Prepared): Promise<WebhookResponse> {
@@ -327,26 +307,8 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
 
   async function pipeline(request: WebhookRequest): Promise<WebhookResponse> {
     const receivedAt = Date.now();
-    const method = request.method.toUpperCase();
-    if (!methods.includes(method)) {
-      throw new WebhookError("METHOD_NOT_ALLOWED", `${provider.id} webhooks are delivered with ${methods.join(" or ")}, not ${method.slice(0, 16)}.`, { headers: { allow: methods.join(", ") } });
-    }
-    const path = request.path === "" ? "/" : request.path;
-    const route = provider.route ? provider.route(path, method) : path === "/" ? {} : undefined;
-    if (route === undefined) {
-      throw new WebhookError("UNKNOWN_ROUTE", `No ${provider.id} webhook route matches ${JSON.stringify(path.slice(0, 200))} below the mount point.`);
-    }
-    if (route.methods && !route.methods.includes(method)) {
-      throw new WebhookError("METHOD_NOT_ALLOWED", `This ${provider.id} route is delivered with ${route.methods.join(" or ")}, not ${method.slice(0, 16)}.`, { headers: { allow: route.methods.join(", ") } });
-    }
-    const rawBody = request.body ?? (request.readBody ? await request.readBody(maxBodyBytes) : EMPTY);
-    if (rawBody.length > maxBodyBytes) {
-      throw new WebhookError("PAYLOAD_TOO_LARGE", `The body is larger than ${maxBodyBytes} bytes.`);
-    }
-    const body = decodeJsonBody(request.headers, rawBody);
-    const tenantId = request.params?.["tenantId"];
-    const delivery: DeliveryContext = { request, tenantId, route, rawBody, body, receivedAt };
-    await provider.authenticate(delivery);
+    const delivery = await authenticateDelivery(provider, request, maxBodyBytes, receivedAt);
+    const { tenantId, body, rawBody } = delivery;
 
     // Authenticated from here on: whatever goes wrong, the delivery is kept rather than lost.
     let identified: IdentifiedEvent;
@@ -450,12 +412,6 @@ function json(status: number, body: string, headers?: Readonly<Record<string, st
  */
 export function errorResponse(error: WebhookError): WebhookResponse {
   return json(error.status, JSON.stringify({ error: { code: error.code satisfies WebhookErrorCode, message: error.message } }), error.headers);
-}
-
-function describeIssues(name: string, error: z.ZodError): string {
-  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.length ? issue.path.map(String).join(".") : "(root)"}: ${issue.message}`);
-  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : "";
-  return `The payload of "${name}" does not match its schema: ${shown.join("; ")}${more}.`;
 }
 
 function describe(error: unknown): string {

@@ -34,3 +34,7 @@ export type {
   WebhookResponse,
 } from "./types.js";
 export { withWebhooks } from "./with-webhooks.js";
+export { verifyWebhook } from "./verify-webhook.js";
+export type { VerifiableRequest, VerifyResult } from "./verify-webhook.js";
+export { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
+export { verifyWith } from "./verify-with.js";

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { ClaimResult, DedupeStore } from "./dedupe-store.js";
 
@@ -6,10 +6,16 @@ import type { ClaimResult, DedupeStore } from "./dedupe-store.js";
 interface OpenEntry {
   token: string | undefined;
   leaseUntil: number;
-  succeeded: Set<string>;
+  /** When the cache forgets the entry; tracked here so extending a TTL needs no second lookup. */
+  expiresAt: number;
+  /** Handlers that succeeded; created on the first success (most events never need it). */
+  succeeded: Set<string> | undefined;
 }
 /** Done events are stored as the number 1: the smallest value, so a done event costs little memory. */
 type Entry = OpenEntry | 1;
+
+/** Keys this long or longer are stored as their SHA-256 (32 one-byte characters); shorter ones as they are. */
+const HASHED_KEY_LENGTH = 32;
 
 /** Options of {@link LruDedupeStore}. */
 export interface LruDedupeStoreOptions {
@@ -22,6 +28,8 @@ export interface LruDedupeStoreOptions {
 /**
  * The default, in-process dedupe store on `lru-cache`. It remembers at most `max` events:
  * at an arrival rate of R events per second it covers `max ÷ R` seconds of redeliveries.
+ * A remembered event costs about 120 bytes of heap whatever the length of its key (long
+ * keys are kept as a fixed-length SHA-256), so 1 000 000 events take about 120 MB.
  * Several processes behind a load balancer each have their own: use `@credhooks/redis`.
  *
  * @example
@@ -32,6 +40,13 @@ export interface LruDedupeStoreOptions {
 export class LruDedupeStore implements DedupeStore {
   readonly #cache: LRUCache<string, Entry>;
   readonly #now: () => number;
+  // Tokens only tell this store's claim holders apart, so a counter is enough (no entropy
+  // needed per claim); the random prefix keeps tokens of two stores in one process apart.
+  readonly #tokenPrefix = randomBytes(6).toString("base64url") + ".";
+  #claims = 0;
+  // The core passes the same key to claim, handlerSucceeded and complete of one event.
+  #lastKey: string | undefined;
+  #lastSlot = "";
 
   constructor(options: LruDedupeStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -44,56 +59,81 @@ export class LruDedupeStore implements DedupeStore {
   }
 
   claim(key: string, leaseMs: number): ClaimResult {
-    const entry = this.#cache.get(key);
+    const slot = this.#slot(key);
+    const entry = this.#cache.get(slot);
     if (entry === 1) return DONE;
     const now = this.#now();
     if (entry !== undefined && entry.token !== undefined && entry.leaseUntil > now) return IN_FLIGHT;
-    const token = randomBytes(9).toString("base64url");
-    const succeeded = entry?.succeeded ?? new Set<string>();
+    const token = this.#tokenPrefix + (++this.#claims).toString(36);
+    const succeeded = entry?.succeeded;
     // The lease is also the entry's TTL: a crash leaves an entry that expires by itself.
-    this.#cache.set(key, { token, leaseUntil: now + leaseMs, succeeded }, { ttl: Math.max(leaseMs, this.#remainingTtl(key)) });
+    const ttl = Math.max(leaseMs, entry === undefined ? 0 : entry.expiresAt - now);
+    this.#cache.set(slot, { token, leaseUntil: now + leaseMs, expiresAt: now + ttl, succeeded }, { ttl });
     return { status: "claimed", token, succeeded: new Set(succeeded) };
   }
 
   renew(key: string, token: string, leaseMs: number): boolean {
-    const entry = this.#owned(key, token);
+    const slot = this.#slot(key);
+    const entry = this.#owned(slot, token);
     if (!entry) return false;
     entry.leaseUntil = this.#now() + leaseMs;
-    this.#cache.set(key, entry, { ttl: Math.max(leaseMs, this.#remainingTtl(key)) });
+    this.#extend(slot, entry, leaseMs);
     return true;
   }
 
   handlerSucceeded(key: string, token: string, handlerId: string, ttlMs: number): void {
-    const entry = this.#owned(key, token);
+    const slot = this.#slot(key);
+    const entry = this.#owned(slot, token);
     if (!entry) return;
-    entry.succeeded.add(handlerId);
-    this.#cache.set(key, entry, { ttl: Math.max(ttlMs, this.#remainingTtl(key)) });
+    (entry.succeeded ??= new Set()).add(handlerId);
+    this.#extend(slot, entry, ttlMs);
   }
 
   complete(key: string, token: string, doneTtlMs: number): void {
-    if (!this.#owned(key, token)) return;
-    this.#cache.set(key, 1, { ttl: doneTtlMs });
+    const slot = this.#slot(key);
+    if (!this.#owned(slot, token)) return;
+    this.#cache.set(slot, 1, { ttl: doneTtlMs });
   }
 
   release(key: string, token: string, ttlMs: number): void {
-    const entry = this.#owned(key, token);
+    const slot = this.#slot(key);
+    const entry = this.#owned(slot, token);
     if (!entry) return;
-    if (entry.succeeded.size === 0) {
-      this.#cache.delete(key);
+    if (entry.succeeded === undefined || entry.succeeded.size === 0) {
+      this.#cache.delete(slot);
       return;
     }
     entry.token = undefined;
-    this.#cache.set(key, entry, { ttl: ttlMs });
+    entry.expiresAt = this.#now() + ttlMs;
+    this.#cache.set(slot, entry, { ttl: ttlMs });
   }
 
-  #owned(key: string, token: string): OpenEntry | undefined {
-    const entry = this.#cache.get(key);
+  /** Keeps the entry at least `ttlMs` longer (never shortens it). */
+  #extend(slot: string, entry: OpenEntry, ttlMs: number): void {
+    const now = this.#now();
+    const ttl = Math.max(ttlMs, entry.expiresAt - now);
+    entry.expiresAt = now + ttl;
+    this.#cache.set(slot, entry, { ttl });
+  }
+
+  #owned(slot: string, token: string): OpenEntry | undefined {
+    const entry = this.#cache.get(slot);
     return entry !== undefined && entry !== 1 && entry.token === token ? entry : undefined;
   }
 
-  #remainingTtl(key: string): number {
-    const remaining = this.#cache.getRemainingTTL(key);
-    return Number.isFinite(remaining) && remaining > 0 ? remaining : 0;
+  /**
+   * The cache key of an event key. Dedupe keys embed sender ids and timestamps (often
+   * 60–120 characters); stored as a SHA-256 in 32 one-byte characters they cost the same
+   * whatever their length. Shorter keys are kept as they are: they cannot collide with a
+   * digest, whose length is exactly 32.
+   */
+  #slot(key: string): string {
+    if (key.length < HASHED_KEY_LENGTH) return key;
+    if (key !== this.#lastKey) {
+      this.#lastSlot = hash("sha256", key, "binary"); // "binary" is latin1: one character per byte
+      this.#lastKey = key;
+    }
+    return this.#lastSlot;
   }
 }
 

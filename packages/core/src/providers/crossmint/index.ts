@@ -1,3 +1,4 @@
+import { verifyWith } from "../../verify-with.js";
 import { resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
@@ -100,3 +101,15 @@ export function canonicalCrossmintEvent(sent: string): string {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Verifies one Crossmint delivery without middleware (serverless functions, queue consumers):
+ * authenticates and parses it, returning the typed event or a coded error.
+ *
+ * @example
+ * ```ts
+ * const result = await verify({ headers, body: rawBody, tenantId: "acme" }, options);
+ * if (!result.ok) console.error(result.error.code, result.error.message);
+ * ```
+ */
+export const verify = verifyWith(crossmint);

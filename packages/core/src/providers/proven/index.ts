@@ -1,3 +1,4 @@
+import { verifyWith } from "../../verify-with.js";
 import { verifyApiKeyHeader } from "../../api-key-auth.js";
 import type { Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
@@ -80,3 +81,15 @@ function dedupeId(name: string, webhook: Record<string, unknown>, rawBody: Buffe
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Verifies one Proven delivery without middleware (serverless functions, queue consumers):
+ * authenticates and parses it, returning the typed event or a coded error.
+ *
+ * @example
+ * ```ts
+ * const result = await verify({ headers, body: rawBody, tenantId: "acme" }, options);
+ * if (!result.ok) console.error(result.error.code, result.error.message);
+ * ```
+ */
+export const verify = verifyWith(proven);

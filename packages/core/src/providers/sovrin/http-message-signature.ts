@@ -4,7 +4,14 @@ import { WebhookError } from "../../errors.js";
 import type { HeaderValue } from "../../types.js";
 import { createSignatureBase, type SignatureBaseOptions, type SignedRequest } from "./signature-base.js";
 
-/** Default allowed distance between a signature's `created` and now, in seconds. */
+/**
+ * Default allowed distance between a signature's `created` and now, in seconds.
+ *
+ * @example
+ * ```ts
+ * sovrin({ jwks, toleranceSeconds: DEFAULT_SIGNATURE_TOLERANCE_SECONDS * 2 });
+ * ```
+ */
 export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 
 // A delivery carries one signature; a few more (e.g. a proxy's) are fine, hundreds are an attack.

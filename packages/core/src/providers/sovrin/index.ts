@@ -1,3 +1,4 @@
+import { verifyWith } from "../../verify-with.js";
 import { headerValue, matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
@@ -19,10 +20,25 @@ export type { SignedRequest, SignatureBaseOptions, StructuredFieldType } from ".
 export { signSovrinDelivery } from "./sign-delivery.js";
 export type { SignSovrinDeliveryOptions, SignedSovrinDelivery } from "./sign-delivery.js";
 
-/** The sender waits 3 s for an answer; credhooks answers 202 before that. */
+/**
+ * The default response deadline: Sovrin waits 3 s for an answer, so credhooks answers 202
+ * after 2.5 s and lets the handlers finish.
+ *
+ * @example
+ * ```ts
+ * createWebhooks({ provider: sovrin({ jwks }), responseDeadlineMs: SOVRIN_RESPONSE_DEADLINE_MS - 500 });
+ * ```
+ */
 export const SOVRIN_RESPONSE_DEADLINE_MS = 2_500;
 
-/** Options of {@link sovrin}. */
+/**
+ * Options of {@link sovrin}.
+ *
+ * @example
+ * ```ts
+ * const options: SovrinOptions = { jwks: process.env.SOVRIN_JWKS_URL!, publicOrigin: "https://hooks.example.com" };
+ * ```
+ */
 export interface SovrinOptions {
   /**
    * Sovrin's public keys: the tenant's JWKS URL (`https://{tenant}/v1/webhooks/jwks`,
@@ -183,3 +199,15 @@ function parsePublicOrigin(value: string | URL): URL {
   }
   return url;
 }
+
+/**
+ * Verifies one Sovrin delivery without middleware (serverless functions, queue consumers).
+ * Pass a built provider to keep its JWKS cache between calls.
+ *
+ * @example
+ * ```ts
+ * const provider = sovrin({ jwks: "https://tenant.vii.mattr.global/v1/webhooks/jwks" });
+ * const result = await verify({ method: "POST", url: "/hooks/sovrin", headers, body: rawBody }, provider);
+ * ```
+ */
+export const verify = verifyWith(sovrin);

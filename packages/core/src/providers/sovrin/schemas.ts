@@ -43,7 +43,14 @@ export const oidcIssuerCredentialIssued = z.looseObject({
   credential: z.unknown().optional(),
 });
 
-/** Sovrin's events, by the name the sender puts in `event.type`. */
+/**
+ * Sovrin's events, by the name the sender puts in `event.type`.
+ *
+ * @example
+ * ```ts
+ * sovrinEvents.OpenIdCredentialIssued.parse({ credentialId: "c1", format: "ldp_vc" });
+ * ```
+ */
 export const sovrinEvents = {
   OpenIdCredentialIssued: openIdCredentialIssued,
   OpenIdCredentialIssuedSummary: openIdCredentialIssuedSummary,

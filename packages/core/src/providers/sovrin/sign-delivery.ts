@@ -1,4 +1,4 @@
-import { createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { createPrivateKey, sign, type JsonWebKey, type KeyObject } from "node:crypto";
 import type { JWK } from "jose";
 import { parseItem, serializeDictionary, serializeInnerList, type InnerList, type Item } from "structured-headers";
 import { createContentDigest } from "./content-digest.js";
@@ -58,7 +58,7 @@ const DEFAULT_COMPONENTS = ["@method", "@path", "@authority", "content-type", "c
 export function signSovrinDelivery(options: SignSovrinDeliveryOptions): SignedSovrinDelivery {
   const url = typeof options.url === "string" ? new URL(options.url) : options.url;
   const body = options.body instanceof Uint8Array ? Buffer.from(options.body) : Buffer.from(typeof options.body === "string" ? options.body : JSON.stringify(options.body), "utf8");
-  const key = isKeyObject(options.privateKey) ? options.privateKey : createPrivateKey({ key: options.privateKey as Record<string, unknown> & JWK, format: "jwk" } as Parameters<typeof createPrivateKey>[0]);
+  const key = isKeyObject(options.privateKey) ? options.privateKey : createPrivateKey({ key: options.privateKey as JsonWebKey, format: "jwk" });
   const keyid = options.keyid ?? (isKeyObject(options.privateKey) ? undefined : options.privateKey.kid);
   if (keyid === undefined) throw new TypeError("signSovrinDelivery: pass keyid, or a JWK with a kid.");
   const method = options.method ?? "POST";

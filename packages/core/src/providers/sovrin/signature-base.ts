@@ -22,6 +22,11 @@ export type StructuredFieldType = "dictionary" | "list" | "item";
  * Fields whose structured type is registered (RFC 9421, RFC 9530, RFC 9218, RFC 9211,
  * RFC 9209, RFC 9440). `;sf` and `;key` on any other field need its type from the
  * `structuredFields` option: re-serializing a field under the wrong type changes its bytes.
+ *
+ * @example
+ * ```ts
+ * KNOWN_STRUCTURED_FIELDS["content-digest"]; // "dictionary"
+ * ```
  */
 export const KNOWN_STRUCTURED_FIELDS: Readonly<Record<string, StructuredFieldType>> = {
   signature: "dictionary",

@@ -1,3 +1,4 @@
+import { verifyWith } from "../../verify-with.js";
 import { matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
@@ -121,3 +122,15 @@ function canonicalJson(value: unknown): string {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Verifies one Truvera delivery without middleware (serverless functions, queue consumers):
+ * authenticates and parses it, returning the typed event or a coded error.
+ *
+ * @example
+ * ```ts
+ * const result = await verify({ headers, body: rawBody, tenantId: "acme" }, options);
+ * if (!result.ok) console.error(result.error.code, result.error.message);
+ * ```
+ */
+export const verify = verifyWith(truvera);
