@@ -10,7 +10,7 @@ out(`credhooks demo — example server (Express) at ${server.url}\n`);
 let failures = 0;
 let handled = 0;
 try {
-  for (const sample of sampleDeliveries()) {
+  for (const sample of await sampleDeliveries("acme", server.url)) {
     const res = await fetch(server.url + sample.path, { method: sample.method, headers: sample.headers, body: sample.body === "" ? null : sample.body });
     const text = await res.text();
     const ok = res.status === sample.expectStatus;
@@ -35,5 +35,5 @@ try {
   await server.stop();
 }
 out();
-out(failures === 0 ? `All ${sampleDeliveries().length} deliveries behaved as expected: duplicates ran nothing, bad credentials were refused.` : `${failures} check(s) failed.`);
+out(failures === 0 ? `All ${(await sampleDeliveries()).length} deliveries behaved as expected: duplicates ran nothing, bad credentials were refused.` : `${failures} check(s) failed.`);
 process.exit(failures === 0 ? 0 : 1);

@@ -1,6 +1,8 @@
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Webhook } from "svix";
-import { DEV_CREDENTIALS } from "../examples/shared/dev-credentials.js";
+import { DEV_CREDENTIALS, DEV_SOVRIN_SIGNING_JWK } from "../examples/shared/dev-credentials.js";
+import { signWithHms } from "../test/fixtures/sovrin/sign-with-hms.js";
 
 /** A delivery shaped as the platform sends it. */
 export interface SampleDelivery {
@@ -17,8 +19,11 @@ export interface SampleDelivery {
 
 const fixture = (provider: string, name: string): string => readFileSync(new URL(`../test/fixtures/${provider}/${name}`, import.meta.url), "utf8");
 
-/** Sample deliveries for the demo: valid, duplicate and unauthenticated, per provider. */
-export function sampleDeliveries(tenant = "acme"): SampleDelivery[] {
+/**
+ * Sample deliveries for the demo: valid, duplicate and unauthenticated, per provider.
+ * `origin` is where they are sent: Sovrin's signatures cover the authority.
+ */
+export async function sampleDeliveries(tenant = "acme", origin = "http://127.0.0.1:3000"): Promise<SampleDelivery[]> {
   const provenBody = fixture("proven", "credentials-done.json");
   const proven = { "content-type": "application/json", "user-agent": "node-fetch/1.0" };
   return [
@@ -29,6 +34,7 @@ export function sampleDeliveries(tenant = "acme"): SampleDelivery[] {
     ...lissiSamples(tenant),
     ...truveraSamples(tenant),
     ...crossmintSamples(tenant),
+    ...(await sovrinSamples(tenant, origin)),
   ];
 }
 
@@ -75,5 +81,21 @@ function crossmintSamples(tenant: string): SampleDelivery[] {
     { label: "Crossmint credential.creation.succeeded (Svix-signed)", method: "POST", path, headers: signed(DEV_CREDENTIALS.CROSSMINT_SECRET, id), body, expectStatus: 200, expectEvent: "credential.creation.succeeded" },
     { label: "Crossmint redelivery with the same svix-id (duplicate)", method: "POST", path, headers: signed(DEV_CREDENTIALS.CROSSMINT_SECRET, id), body, expectStatus: 200 },
     { label: "Crossmint signed with the wrong secret", method: "POST", path, headers: signed(wrongSecret, id + "x"), body, expectStatus: 401 },
+  ];
+}
+
+async function sovrinSamples(tenant: string, origin: string): Promise<SampleDelivery[]> {
+  const path = `/events/${tenant}/sovrin`;
+  const body = fixture("sovrin", "open-id-credential-issued.json").replace(/"id": "[^"]*"/, `"id": "evt-demo-${Date.now().toString(36)}"`);
+  // Signed by the http-message-signatures package (RFC 9421) with the development key.
+  const key = { kid: DEV_SOVRIN_SIGNING_JWK.kid, privateKey: createPrivateKey({ key: DEV_SOVRIN_SIGNING_JWK, format: "jwk" }), publicJwk: { kty: "OKP" as const, crv: "Ed25519" as const, x: DEV_SOVRIN_SIGNING_JWK.x, kid: DEV_SOVRIN_SIGNING_JWK.kid } };
+  const sign = () => signWithHms({ key, url: origin + path, body, fields: ["@method", "@path", "@authority", "content-digest"] });
+  const signed = await sign();
+  const resigned = await sign();
+  const tampered = body.replace("OpenIdCredentialIssued", "OidcIssuerCredentialIssued");
+  return [
+    { label: "Sovrin OpenIdCredentialIssued (Ed25519 HTTP Message Signature)", method: "POST", path, headers: signed, body, expectStatus: 200, expectEvent: "OpenIdCredentialIssued" },
+    { label: "Sovrin retry of the same event.id (duplicate)", method: "POST", path, headers: resigned, body, expectStatus: 200 },
+    { label: "Sovrin with a body changed after signing", method: "POST", path, headers: signed, body: tampered, expectStatus: 401 },
   ];
 }

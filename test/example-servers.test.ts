@@ -4,7 +4,7 @@ import { sampleDeliveries } from "../scripts/sample-deliveries.js";
 
 // The example servers' public contract (README, "Example servers"), checked from outside:
 // a real process, NODE_ENV=production, stdout read line by line.
-const send = (server: ExampleProcess, sample: ReturnType<typeof sampleDeliveries>[number]) =>
+const send = (server: ExampleProcess, sample: Awaited<ReturnType<typeof sampleDeliveries>>[number]) =>
   fetch(server.url + sample.path, { method: sample.method, headers: sample.headers, body: sample.body === "" ? null : sample.body });
 
 describe.each(["express", "koa", "hono"] as const)("examples/%s", (framework) => {
@@ -16,7 +16,7 @@ describe.each(["express", "koa", "hono"] as const)("examples/%s", (framework) =>
     afterAll(() => server.stop());
 
     it("answers every sample delivery as documented and prints one JSON line per handled event, nothing else", async () => {
-      const samples = sampleDeliveries("tenant-" + framework);
+      const samples = await sampleDeliveries("tenant-" + framework, server.url);
       const expected: Array<{ provider: string; tenant: string; event: string }> = [];
       for (const sample of samples) {
         const res = await send(server, sample);
@@ -43,7 +43,7 @@ describe.each(["express", "koa", "hono"] as const)("examples/%s", (framework) =>
   it("with EXAMPLE_FAIL_EVENT, answers the first delivery 500 and handles the redelivery", async () => {
     const server = await startExample(framework, { NODE_ENV: "production", EXAMPLE_FAIL_EVENT: "credentials:done" });
     try {
-      const sample = sampleDeliveries()[0]!;
+      const sample = (await sampleDeliveries("acme", server.url))[0]!;
       expect(sample.expectEvent).toBe("credentials:done");
       const first = await send(server, sample);
       expect(first.status).toBe(500);
