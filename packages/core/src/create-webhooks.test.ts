@@ -246,4 +246,28 @@ describe("createWebhooks pipeline", () => {
     expect(lines.join("\n")).not.toContain("s3cr3t-value");
     expect((await hooks.handle(created())).status).toBe(200);
   });
+
+  it("runs normalized handlers with the common shape and the original event, settled per handler", async () => {
+    const hooks = createWebhooks({
+      provider: testProvider({ normalize: (event) => (event.name === "thing.created" ? { name: "credential.issued", recordId: event.id, subject: "did:example:alice" } : undefined) }),
+    });
+    const normalized = vi.fn();
+    let failOnce = true;
+    const own = vi.fn(() => {
+      if (failOnce) {
+        failOnce = false;
+        throw new Error("once");
+      }
+    });
+    hooks.on("credential.issued", normalized);
+    hooks.on("thing.created", own);
+    expect((await hooks.handle(created("n1"))).status).toBe(500);
+    expect((await hooks.handle(created("n1"))).status).toBe(200);
+    expect(normalized).toHaveBeenCalledTimes(1);
+    expect(own).toHaveBeenCalledTimes(2);
+    const event = normalized.mock.calls[0]![0];
+    expect(event).toMatchObject({ name: "credential.issued", provider: "test", tenantId: "t1", id: "n1" });
+    expect(event.payload).toMatchObject({ provider: "test", tenantId: "t1", recordId: "n1", subject: "did:example:alice", recordIds: undefined });
+    expect(event.payload.source).toMatchObject({ name: "thing.created", payload: { name: "n" } });
+  });
 });

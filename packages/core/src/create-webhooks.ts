@@ -6,6 +6,7 @@ import { contentHash } from "./hash.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { LruDedupeStore } from "./lru-dedupe-store.js";
 import type { MetricEvent, MetricsListener } from "./metrics.js";
+import { normalizedEventsOf } from "./normalized-events.js";
 import type {
   AnyEventOf,
   EventMapOf,
@@ -117,6 +118,12 @@ interface Prepared {
   readonly known: boolean;
 }
 
+/** A handler bound to the event it receives (the provider's own, or a normalized one). */
+interface Pending {
+  readonly handler: Registered;
+  readonly event: WebhookEvent<string, unknown>;
+}
+
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 const TIMED_OUT = Symbol("timed out");
 
@@ -187,9 +194,18 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     }
   }
 
-  function handlersFor(prepared: Prepared): Registered[] {
-    const own = prepared.known ? (byName.get(prepared.event.name) ?? []) : unhandledHandlers;
-    return anyHandlers.length === 0 ? own : [...own, ...anyHandlers];
+  function handlersFor(prepared: Prepared): Pending[] {
+    const { event } = prepared;
+    const own = prepared.known ? (byName.get(event.name) ?? []) : unhandledHandlers;
+    const pending: Pending[] = [];
+    for (const handler of own) pending.push({ handler, event });
+    for (const handler of anyHandlers) pending.push({ handler, event });
+    if (prepared.known && provider.normalize) {
+      for (const normalized of normalizedEventsOf(event, provider.normalize)) {
+        for (const handler of byName.get(normalized.name) ?? []) pending.push({ handler, event: normalized });
+      }
+    }
+    return pending;
   }
 
   /** Claims the event, runs the handlers that have not succeeded yet, and settles the claim. */
@@ -213,7 +229,7 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     const token = claim.token;
     const startedAt = metricsListener ? performance.now() : 0;
     if (metricsListener) metric({ type: "delivery.accepted", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id });
-    const pending = handlersFor(prepared).filter((h) => !claim.succeeded.has(h.id));
+    const pending = handlersFor(prepared).filter((p) => !claim.succeeded.has(p.handler.id));
     const renewal = pending.length === 0 ? undefined : setInterval(() => {
       Promise.resolve(store.renew(key, token, leaseMs)).then(
         (kept) => kept || logger.warn({ provider: provider.id, id: event.id }, "credhooks: the in-flight lease was lost while handlers ran"),
@@ -225,10 +241,10 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     const errors: unknown[] = [];
     try {
       await Promise.all(
-        pending.map(async (handler) => {
+        pending.map(async ({ handler, event: received }) => {
           const handlerStart = metricsListener ? performance.now() : 0;
           try {
-            await handler.fn(event);
+            await handler.fn(received);
           } catch (error) {
             errors.push(error);
             if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: false, durationMs: performance.now() - handlerStart });

@@ -38,3 +38,5 @@ export { verifyWebhook } from "./verify-webhook.js";
 export type { VerifiableRequest, VerifyResult } from "./verify-webhook.js";
 export { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
 export { verifyWith } from "./verify-with.js";
+export { NORMALIZED_EVENT_NAMES, normalizedEventsOf } from "./normalized-events.js";
+export type { NormalizedEventMap, NormalizedEventName, NormalizedMatch, NormalizedPayload, Normalizer } from "./normalized-events.js";

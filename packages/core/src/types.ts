@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { NormalizedEventMap, Normalizer } from "./normalized-events.js";
 
 /** A header value as Node reports it: names are lower case. */
 export type HeaderValue = string | readonly string[] | undefined;
@@ -120,6 +121,8 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   identify(delivery: DeliveryContext): IdentifiedEvent;
   /** Removes secrets from a decoded body (used when `identify` cannot run). */
   redact?(body: unknown): unknown;
+  /** Maps the provider's events to the cross-provider vocabulary (`credential.issued`, …). */
+  normalize?: Normalizer;
 }
 
 /**
@@ -133,10 +136,10 @@ export type DocumentedFields<T> = T extends readonly unknown[]
     ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] }
     : T;
 
-/** The event map of a provider: canonical name → typed payload. */
+/** The event map of a provider: its canonical names → typed payloads, plus the normalized events. */
 export type EventMapOf<P extends Provider> = {
   [K in keyof P["events"] & string]: DocumentedFields<z.output<P["events"][K]>>;
-};
+} & NormalizedEventMap;
 
 /**
  * What a handler receives.

@@ -1,0 +1,93 @@
+import type { WebhookEvent } from "./types.js";
+
+/**
+ * The cross-provider vocabulary: one name per thing that happened, whichever platform
+ * reported it. A user switching provider keeps their normalized handlers. No name here is
+ * any provider's own event name (providers use `:` or `_` or PascalCase; these use `.`).
+ */
+export const NORMALIZED_EVENT_NAMES = [
+  "credential.offered",
+  "credential.issued",
+  "credential.revoked",
+  "credential.unrevoked",
+  "credential.deleted",
+  "credential.failed",
+  "presentation.verified",
+  "presentation.deleted",
+  "connection.established",
+  "connection.deleted",
+  "message.received",
+  "did.created",
+  "did.updated",
+  "did.deleted",
+  "registry.created",
+  "registry.deleted",
+  "schema.created",
+] as const;
+
+/** A normalized event name. */
+export type NormalizedEventName = (typeof NORMALIZED_EVENT_NAMES)[number];
+
+/** What a provider's mapping says about one of its events. */
+export interface NormalizedMatch {
+  name: NormalizedEventName;
+  /** The record the event is about (credential exchange, presentation, connection, DID…), when there is one. */
+  recordId?: string | undefined;
+  /** Several records, for bulk events (Lissi's bulk deletions and revocations). */
+  recordIds?: readonly string[] | undefined;
+  /** The subject (holder DID, user id…) where the provider tells it. */
+  subject?: string | undefined;
+}
+
+/**
+ * The payload of every normalized event: a small common shape plus the original, typed
+ * provider event in `source`.
+ *
+ * @example
+ * ```ts
+ * hooks.on("credential.issued", (event) => {
+ *   event.payload.provider;  // "proven", "truvera", "sovrin", "crossmint", "lissi", "acapy"
+ *   event.payload.recordId;  // the provider's record id
+ *   event.payload.source;    // the provider's own event, e.g. name "credentials:done"
+ * });
+ * ```
+ */
+export interface NormalizedPayload {
+  readonly provider: string;
+  readonly tenantId: string | undefined;
+  readonly recordId: string | undefined;
+  readonly recordIds: readonly string[] | undefined;
+  readonly subject: string | undefined;
+  /** The provider's own event this was derived from. */
+  readonly source: WebhookEvent<string, unknown>;
+}
+
+/** Normalized name → payload, merged into every receiver's event map. */
+export type NormalizedEventMap = { [K in NormalizedEventName]: NormalizedPayload };
+
+/** A provider's mapping from its own events to normalized ones. */
+export type Normalizer = (event: WebhookEvent<string, unknown>) => NormalizedMatch | readonly NormalizedMatch[] | undefined;
+
+/**
+ * Builds the normalized events for one provider event.
+ *
+ * @example
+ * ```ts
+ * normalizedEventsOf(provenEvent, provider.normalize); // [{ name: "credential.issued", payload: {...} }]
+ * ```
+ */
+export function normalizedEventsOf(event: WebhookEvent<string, unknown>, normalize: Normalizer | undefined): Array<WebhookEvent<NormalizedEventName, NormalizedPayload>> {
+  if (!normalize) return [];
+  const found = normalize(event);
+  if (!found) return [];
+  const matches: readonly NormalizedMatch[] = Array.isArray(found) ? found : [found as NormalizedMatch];
+  return matches.map((match) => ({
+    provider: event.provider,
+    tenantId: event.tenantId,
+    name: match.name,
+    payload: { provider: event.provider, tenantId: event.tenantId, recordId: match.recordId, recordIds: match.recordIds, subject: match.subject, source: event },
+    raw: event.raw,
+    id: event.id,
+    receivedAt: event.receivedAt,
+  }));
+}
