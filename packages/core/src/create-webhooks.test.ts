@@ -270,4 +270,40 @@ describe("createWebhooks pipeline", () => {
     expect(event.payload).toMatchObject({ provider: "test", tenantId: "t1", recordId: "n1", subject: "did:example:alice", recordIds: undefined });
     expect(event.payload.source).toMatchObject({ name: "thing.created", payload: { name: "n" } });
   });
+
+  it("keeps an event of a sender that never retries when the store is down, and replays it once the store is back", async () => {
+    let down = true;
+    const inner = new LruDedupeStore();
+    const flaky: DedupeStore = {
+      claim: (key, lease) => (down ? Promise.reject(new Error("ECONNREFUSED")) : inner.claim(key, lease)),
+      renew: (...a) => inner.renew(...a),
+      handlerSucceeded: (...a) => inner.handlerSucceeded(...a),
+      complete: (...a) => inner.complete(...a),
+      release: (...a) => inner.release(...a),
+    };
+    const hooks = createWebhooks({ provider: testProvider({ retries: false }), store: flaky });
+    const handler = vi.fn();
+    hooks.onAny(handler);
+    expect((await hooks.handle(created("s1"))).status).toBe(503);
+    expect((await hooks.failures.list()).map((f) => f.reason)).toEqual(["store-unavailable"]);
+    down = false;
+    expect(await hooks.replayAll()).toEqual([{ key: "test:t1:s1", status: "handled" }]);
+    expect(handler).toHaveBeenCalledOnce();
+  });
+
+  it("settles the claim before the response deadline starts: a slow store never yields a 202 for an unclaimed event", async () => {
+    const inner = new LruDedupeStore();
+    const slow: DedupeStore = {
+      claim: async (key, lease) => {
+        await new Promise((r) => setTimeout(r, 60));
+        throw new Error("timeout");
+      },
+      renew: (...a) => inner.renew(...a),
+      handlerSucceeded: (...a) => inner.handlerSucceeded(...a),
+      complete: (...a) => inner.complete(...a),
+      release: (...a) => inner.release(...a),
+    };
+    const hooks = createWebhooks({ provider: testProvider({ responseDeadlineMs: 10 }), store: slow });
+    expect((await hooks.handle(created())).status).toBe(503);
+  });
 });

@@ -209,13 +209,16 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   }
 
   /** Claims the event, runs the handlers that have not succeeded yet, and settles the claim. */
-  async function process(prepared: Prepared, answered: { value: boolean }): Promise<WebhookResponse> {
+  /** Claims the event: a claim to run its handlers, or the answer for a duplicate. */
+  async function claimEvent(prepared: Prepared): Promise<{ token: string; succeeded: ReadonlySet<string> } | WebhookResponse> {
     const { key, event } = prepared;
     let claim;
     try {
       claim = await store.claim(key, leaseMs);
     } catch (cause) {
       logger.error({ provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, err: describe(cause) }, "credhooks: dedupe store unavailable");
+      // A sender that never retries would lose the event with this 503: keep it for replay.
+      if (!provider.retries) await keepEvent(prepared, "store-unavailable", `The dedupe store was unavailable: ${describe(cause)}`);
       throw new WebhookError("STORE_UNAVAILABLE", "The dedupe store is unavailable, so the event was not processed; retry later.", { cause });
     }
     if (claim.status === "done") {
@@ -226,6 +229,18 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
       if (metricsListener) metric({ type: "delivery.duplicate", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, inFlight: true });
       return errorResponse(new WebhookError("DUPLICATE_IN_FLIGHT", "This event is being processed by an earlier delivery; retry later to learn its outcome."));
     }
+    return claim;
+  }
+
+  /** Claims the event and runs it to the end (replays; deliveries without a deadline). */
+  async function process(prepared: Prepared, answered: { value: boolean }): Promise<WebhookResponse> {
+    const claim = await claimEvent(prepared);
+    return isResponse(claim) ? claim : dispatch(prepared, claim, answered);
+  }
+
+  /** Runs the handlers that have not succeeded yet under the claim, and settles it. */
+  async function dispatch(prepared: Prepared, claim: { token: string; succeeded: ReadonlySet<string> }, answered: { value: boolean }): Promise<WebhookResponse> {
+    const { key, event } = prepared;
     const token = claim.token;
     const startedAt = metricsListener ? performance.now() : 0;
     if (metricsListener) metric({ type: "delivery.accepted", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id });
@@ -306,9 +321,13 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   }
 
   async function run(prepared: Prepared): Promise<WebhookResponse> {
+    if (deadlineMs === undefined) return process(prepared, { value: false });
+    // The deadline covers the handlers only: the claim must be settled before any answer,
+    // or a claim failing after a 202 would lose the event.
+    const claim = await claimEvent(prepared);
+    if (isResponse(claim)) return claim;
     const answered = { value: false };
-    const work = process(prepared, answered);
-    if (deadlineMs === undefined) return work;
+    const work = dispatch(prepared, claim, answered);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(resolve, deadlineMs, TIMED_OUT);
@@ -320,6 +339,7 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     work.catch((error: unknown) => logger.error({ provider: provider.id, err: describe(error) }, "credhooks: background processing failed"));
     return json(202, PENDING_BODY);
   }
+
 
   async function pipeline(request: WebhookRequest): Promise<WebhookResponse> {
     const receivedAt = Date.now();
@@ -407,6 +427,8 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   };
   return hooks as unknown as Webhooks<EventMapOf<P>>;
 }
+
+const isResponse = (value: object): value is WebhookResponse => typeof (value as { status?: unknown }).status === "number";
 
 const RECEIVED_BODY = '{"received":true}';
 const DUPLICATE_BODY = '{"received":true,"duplicate":true}';

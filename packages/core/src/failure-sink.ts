@@ -7,7 +7,9 @@ export type FailureReason =
   /** The authenticated body did not match the event's schema. */
   | "invalid-payload"
   /** An event name the provider does not know, from a sender that will not redeliver. */
-  | "unhandled";
+  | "unhandled"
+  /** The dedupe store was unreachable and the sender will not redeliver. */
+  | "store-unavailable";
 
 /**
  * One authenticated delivery that was not handled to success, kept whole so it can be

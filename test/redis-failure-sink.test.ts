@@ -1,0 +1,166 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from "vitest";
+import { createWebhooks, type FailedDelivery } from "@credhooks/core";
+import { FailureDecryptionError, RedisFailureSink, createRedisFailureSink, createRedisStore, failuresRedisKey, type RedisDedupeStore } from "@credhooks/redis";
+import { describeWithRedis, startRedisServer, type RedisServer } from "./support/redis-server.js";
+import { vaultProvider, vaultRequest } from "./fixtures/redis/deliveries.js";
+
+const SECRET = "whsec_c2VjcmV0LW9mLXRoZS11c2Vy";
+
+function entry(key: string, overrides: Partial<FailedDelivery> = {}): FailedDelivery {
+  return {
+    key,
+    provider: "crossmint",
+    tenantId: "acme",
+    name: "wallets.created",
+    dedupeId: key.split(":").pop()!,
+    payload: { data: { secret: SECRET } },
+    raw: { type: "wallets.created", data: { secret: SECRET } },
+    reason: "handler-failed",
+    error: "1 of 1 handler(s) failed",
+    attempts: 1,
+    firstFailedAt: "2025-03-13T22:15:02.000Z",
+    lastFailedAt: "2025-03-13T22:15:02.000Z",
+    ...overrides,
+  };
+}
+
+describeWithRedis("RedisFailureSink on a real Redis", () => {
+  let redis: RedisServer;
+  let raw: Redis;
+  let prefix: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    raw = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    prefix = `sink${++n}:`;
+  });
+
+  async function sink(options: Partial<ConstructorParameters<typeof RedisFailureSink>[0]> = {}): Promise<RedisFailureSink> {
+    const created = createRedisFailureSink({ url: redis.url, keyPrefix: prefix, ...options } as ConstructorParameters<typeof RedisFailureSink>[0]);
+    await created.ready();
+    return created;
+  }
+
+  it("puts, gets, lists and deletes, one entry per key however often it is put", async () => {
+    const failures = await sink();
+    try {
+      expect(await failures.list()).toEqual([]);
+      expect(await failures.get("crossmint:acme:e1")).toBeUndefined();
+      await failures.put(entry("crossmint:acme:e1"));
+      await failures.put(entry("crossmint:acme:e2", { firstFailedAt: "2025-03-14T00:00:00.000Z" }));
+      await failures.put(entry("crossmint:acme:e1", { attempts: 2, lastFailedAt: "2025-03-13T23:00:00.000Z" }));
+      expect(await failures.get("crossmint:acme:e1")).toEqual(entry("crossmint:acme:e1", { attempts: 2, lastFailedAt: "2025-03-13T23:00:00.000Z" }));
+      expect((await failures.list()).map((e) => [e.key, e.attempts])).toEqual([["crossmint:acme:e1", 2], ["crossmint:acme:e2", 1]]); // oldest first
+      expect(await raw.hlen(failuresRedisKey(prefix))).toBe(2);
+      await failures.delete("crossmint:acme:e1");
+      await failures.delete("crossmint:acme:missing");
+      expect((await failures.list()).map((e) => e.key)).toEqual(["crossmint:acme:e2"]);
+      expect(await raw.hget(failuresRedisKey(prefix), "crossmint:acme:e2")).toContain(SECRET); // without a key: plain JSON
+    } finally {
+      await failures.close();
+    }
+  });
+
+  it("encrypts entries at rest: Redis holds no trace of the secret, the sink gives the entry back whole", async () => {
+    const key = randomBytes(32).toString("base64");
+    const failures = await sink({ encryptionKey: key });
+    try {
+      expect(failures.encrypted).toBe(true);
+      await failures.put(entry("crossmint:acme:e1"));
+      const stored = (await raw.hget(failuresRedisKey(prefix), "crossmint:acme:e1"))!;
+      expect(stored).toMatch(/^enc1:[A-Za-z0-9+/]+=*$/);
+      expect(stored).not.toContain(SECRET);
+      expect(Buffer.from(stored.slice(5), "base64").toString("latin1")).not.toContain(SECRET);
+      expect(stored).not.toContain("wallets.created");
+      expect(await failures.get("crossmint:acme:e1")).toEqual(entry("crossmint:acme:e1"));
+      await failures.put(entry("crossmint:acme:e1"));
+      expect(await raw.hget(failuresRedisKey(prefix), "crossmint:acme:e1")).not.toBe(stored); // a new IV on every write
+    } finally {
+      await failures.close();
+    }
+  });
+
+  it("fails clearly with a wrong key, without a key, or on a plain entry in an encrypted sink", async () => {
+    const right = await sink({ encryptionKey: randomBytes(32) });
+    const wrong = await sink({ encryptionKey: randomBytes(32) });
+    const none = await sink();
+    try {
+      await right.put(entry("crossmint:acme:e1"));
+      await expect(wrong.get("crossmint:acme:e1")).rejects.toThrow(FailureDecryptionError);
+      await expect(wrong.get("crossmint:acme:e1")).rejects.toThrow(/"crossmint:acme:e1" could not be decrypted: it was encrypted with a different encryptionKey/);
+      await expect(wrong.list()).rejects.toThrow(FailureDecryptionError);
+      await expect(none.get("crossmint:acme:e1")).rejects.toThrow(/is encrypted, but this RedisFailureSink has no encryptionKey/);
+      await none.put(entry("crossmint:acme:plain"));
+      await expect(right.get("crossmint:acme:plain")).rejects.toThrow(/stored unencrypted/);
+      // An encrypted entry copied to another key does not decrypt (the key is authenticated data).
+      await raw.hset(failuresRedisKey(prefix), "crossmint:acme:moved", (await raw.hget(failuresRedisKey(prefix), "crossmint:acme:e1"))!);
+      await expect(right.get("crossmint:acme:moved")).rejects.toThrow(FailureDecryptionError);
+    } finally {
+      await Promise.all([right.close(), wrong.close(), none.close()]);
+    }
+  });
+
+  it("reads entries of the old key during a rotation and writes with the new one", async () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const before = await sink({ encryptionKey: oldKey });
+    const after = await sink({ encryptionKey: [newKey, oldKey] });
+    const onlyNew = await sink({ encryptionKey: newKey });
+    try {
+      await before.put(entry("crossmint:acme:e1"));
+      expect((await after.get("crossmint:acme:e1"))?.key).toBe("crossmint:acme:e1");
+      await after.put(entry("crossmint:acme:e1", { attempts: 2 }));
+      expect((await onlyNew.get("crossmint:acme:e1"))?.attempts).toBe(2);
+    } finally {
+      await Promise.all([before.close(), after.close(), onlyNew.close()]);
+    }
+  });
+
+  it("refuses a malformed key when constructed, not at the first failure", () => {
+    expect(() => new RedisFailureSink({ url: redis.url, encryptionKey: "hunter2" })).toThrow(/must be 32 bytes/);
+  });
+
+  it("through the core: keeps a non-retrying sender's failed event once (encrypted), and another instance replays it", async () => {
+    const encryptionKey = randomBytes(32);
+    const storeA: RedisDedupeStore = createRedisStore({ url: redis.url, keyPrefix: prefix });
+    const failuresA = createRedisFailureSink({ client: storeA.client, keyPrefix: prefix, encryptionKey });
+    const storeB = createRedisStore({ url: redis.url, keyPrefix: prefix });
+    const failuresB = createRedisFailureSink({ client: storeB.client, keyPrefix: prefix, encryptionKey });
+    await Promise.all([storeA.ready(), storeB.ready()]);
+    try {
+      const a = createWebhooks({ provider: vaultProvider, store: storeA, failures: failuresA });
+      a.on("credentials:done", () => {
+        throw new Error("database down");
+      });
+      expect((await a.handle(vaultRequest("evt_1", SECRET))).status).toBe(500);
+      expect((await a.handle(vaultRequest("evt_1", SECRET))).status).toBe(500); // the same event again: still one entry
+      const kept = await failuresA.list();
+      expect(kept).toHaveLength(1);
+      expect(kept[0]).toMatchObject({ key: "vault:acme:credentials:done:evt_1", reason: "handler-failed", attempts: 2, name: "credentials:done" });
+      expect((kept[0]!.payload as { data: { secret: string } }).data.secret).toBe(SECRET);
+      expect((kept[0]!.raw as { webhook: { data: { secret: string } } }).webhook.data.secret).toBe(SECRET);
+      expect(await raw.hget(failuresRedisKey(prefix), "vault:acme:credentials:done:evt_1")).not.toContain(SECRET);
+
+      // Another instance (its own clients) replays it through the same claim logic.
+      const b = createWebhooks({ provider: vaultProvider, store: storeB, failures: failuresB });
+      const handler = vi.fn();
+      b.on("credentials:done", handler);
+      expect(await b.replayAll()).toEqual([{ key: "vault:acme:credentials:done:evt_1", status: "handled" }]);
+      expect(handler).toHaveBeenCalledTimes(1);
+      expect(handler.mock.calls[0]![0].payload.data.secret).toBe(SECRET);
+      expect(await failuresB.list()).toEqual([]);
+      // Done now for everyone: a late redelivery to the first instance runs nothing.
+      expect((await a.handle(vaultRequest("evt_1", SECRET))).body).toBe('{"received":true,"duplicate":true}');
+    } finally {
+      await Promise.all([storeA.close(), storeB.close()]);
+    }
+  });
+});
