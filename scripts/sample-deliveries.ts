@@ -35,6 +35,7 @@ export async function sampleDeliveries(tenant = "acme", origin = "http://127.0.0
     ...truveraSamples(tenant),
     ...crossmintSamples(tenant),
     ...(await sovrinSamples(tenant, origin)),
+    ...acapySamples(tenant),
   ];
 }
 
@@ -97,5 +98,17 @@ async function sovrinSamples(tenant: string, origin: string): Promise<SampleDeli
     { label: "Sovrin OpenIdCredentialIssued (Ed25519 HTTP Message Signature)", method: "POST", path, headers: signed, body, expectStatus: 200, expectEvent: "OpenIdCredentialIssued" },
     { label: "Sovrin retry of the same event.id (duplicate)", method: "POST", path, headers: resigned, body, expectStatus: 200 },
     { label: "Sovrin with a body changed after signing", method: "POST", path, headers: signed, body: tampered, expectStatus: 401 },
+  ];
+}
+
+function acapySamples(tenant: string): SampleDelivery[] {
+  // ACA-Py posts the bare record to {base}/topic/{topic}/ with x-api-key.
+  const path = `/events/${tenant}/acapy/topic/issue_credential_v2_0/`;
+  const headers = { "content-type": "application/json", "x-api-key": DEV_CREDENTIALS.ACAPY_API_KEY };
+  const body = fixture("acapy", "issue-credential-v2-0-done.json");
+  return [
+    { label: "ACA-Py issue_credential_v2_0 done (bare record)", method: "POST", path, headers, body, expectStatus: 200, expectEvent: "issue_credential_v2_0.done" },
+    { label: "ACA-Py retry of the same record state (duplicate)", method: "POST", path, headers, body, expectStatus: 200 },
+    { label: "ACA-Py with a wrong x-api-key", method: "POST", path, headers: { ...headers, "x-api-key": "wrong-key" }, body, expectStatus: 401 },
   ];
 }

@@ -5,6 +5,7 @@ import { lissi } from "@credhooks/core/providers/lissi";
 import { truvera } from "@credhooks/core/providers/truvera";
 import { crossmint } from "@credhooks/core/providers/crossmint";
 import { sovrin } from "@credhooks/core/providers/sovrin";
+import { acapy } from "@credhooks/core/providers/acapy";
 
 // Every provider, so a normalized handler can never be confused with a provider's own event.
 const providers: Provider[] = [
@@ -13,6 +14,7 @@ const providers: Provider[] = [
   truvera({ token: "t" }),
   crossmint({ secret: "whsec_" + Buffer.from("k".repeat(32)).toString("base64") }),
   sovrin({ jwks: { keys: [{ kty: "OKP", crv: "Ed25519", x: "6RcpQBSSTx0JBwNeaQX1HUHgBiFw7Po7mxLD8TL1HcQ", kid: "k1" }] } }),
+  acapy({ apiKey: "k" }),
 ];
 
 describe("normalized event names", () => {

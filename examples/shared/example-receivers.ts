@@ -4,6 +4,7 @@ import { proven } from "@credhooks/core/providers/proven";
 import { truvera } from "@credhooks/core/providers/truvera";
 import { crossmint } from "@credhooks/core/providers/crossmint";
 import { sovrin } from "@credhooks/core/providers/sovrin";
+import { acapy } from "@credhooks/core/providers/acapy";
 import { credential } from "./dev-credentials.js";
 
 /** One provider of the example servers, mounted at `/events/:tenantId/<id>`. */
@@ -25,6 +26,7 @@ export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
     ["crossmint", crossmint({ secret: credential(env, "CROSSMINT_SECRET") })],
     // SOVRIN_JWKS (inline JSON) wins over SOVRIN_JWKS_URL; neither set: the development JWKS.
     ["sovrin", sovrin({ jwks: env["SOVRIN_JWKS"] || env["SOVRIN_JWKS_URL"] || credential(env, "SOVRIN_JWKS") })],
+    ["acapy", acapy({ apiKey: credential(env, "ACAPY_API_KEY") })],
   ];
   return receivers.map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider }));
 }

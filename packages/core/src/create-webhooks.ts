@@ -17,11 +17,32 @@ import type {
   WebhookResponse,
 } from "./types.js";
 
-/** 1 MiB: far above any documented delivery, far below what could hurt the process. */
+/**
+ * 1 MiB: far above any documented delivery, far below what could hurt the process.
+ *
+ * @example
+ * ```ts
+ * createWebhooks({ provider, maxBodyBytes: DEFAULT_MAX_BODY_BYTES / 4 }); // 256 KiB
+ * ```
+ */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** The in-flight lease: renewed while handlers run, so it only needs to outlive a crash's detection. */
+/**
+ * The in-flight lease: renewed while handlers run, so it only needs to outlive a crash's detection.
+ *
+ * @example
+ * ```ts
+ * createWebhooks({ provider, leaseMs: DEFAULT_LEASE_MS * 2 }); // a crashed instance's events wait up to 60 s
+ * ```
+ */
 export const DEFAULT_LEASE_MS = 30_000;
-/** 48 h: longer than the longest retry horizon of any sender (Crossmint retries for ~32 h). */
+/**
+ * 48 h: longer than the longest retry horizon of any sender (Crossmint retries for ~32 h).
+ *
+ * @example
+ * ```ts
+ * createWebhooks({ provider, doneTtlMs: DEFAULT_DONE_TTL_MS * 2 }); // remember done events for 4 days
+ * ```
+ */
 export const DEFAULT_DONE_TTL_MS = 48 * 60 * 60 * 1000;
 
 /**
@@ -56,10 +77,28 @@ export interface WebhooksOptions<P extends Provider> {
   metrics?: MetricsListener;
 }
 
-/** A handler of one event (or of one of several events, as a discriminated union). */
+/**
+ * A handler of one event (or of one of several events, as a discriminated union). It may
+ * be async; a throw (or rejection) answers 500 `HANDLER_FAILED` and the sender's redelivery
+ * runs it again.
+ *
+ * @example
+ * ```ts
+ * const onDone: Handler<WebhookEvent<"credentials:done", { cred_ex_id: string }>> = async (event) => {
+ *   await saveCredential(event.payload.cred_ex_id);
+ * };
+ * ```
+ */
 export type Handler<E> = (event: E) => unknown;
 
-/** Options of one handler registration. */
+/**
+ * Options of one handler registration.
+ *
+ * @example
+ * ```ts
+ * hooks.on("credentials:done", saveCredential, { id: "save-credential" });
+ * ```
+ */
 export interface HandlerOptions {
   /**
    * A stable id for this handler. credhooks records each handler's success under the
@@ -70,7 +109,16 @@ export interface HandlerOptions {
   id?: string;
 }
 
-/** How a replay from the failure sink ended. */
+/**
+ * How a replay from the failure sink ended.
+ *
+ * @example
+ * ```ts
+ * for (const outcome of await hooks.replayAll()) {
+ *   if (outcome.status === "failed") console.warn(outcome.key, outcome.error);
+ * }
+ * ```
+ */
 export type ReplayOutcome =
   | { key: string; status: "handled" | "duplicate" | "in-flight" | "not-found" }
   | { key: string; status: "failed" | "invalid-payload"; error: string };

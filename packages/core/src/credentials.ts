@@ -2,7 +2,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { WebhookError } from "./errors.js";
 import type { HeaderValue } from "./types.js";
 
-/** A secret value: one string, or several during a rotation (any of them matches). */
+/**
+ * A secret value: one string, or several during a rotation (any of them matches).
+ *
+ * @example
+ * ```ts
+ * const apiKey: SecretValue = [process.env.NEW_KEY!, process.env.OLD_KEY!]; // rotation: both accepted
+ * ```
+ */
 export type SecretValue = string | readonly string[];
 
 /**
@@ -74,6 +81,12 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
 /**
  * True when `given` equals any of `secrets`. Every candidate is compared, so the time
  * taken does not tell which one matched.
+ *
+ * @example
+ * ```ts
+ * const keys = await resolveSecrets(options.apiKey, delivery.tenantId, "API key");
+ * if (!matchesAnySecret(headerValue(delivery.request.headers, "x-api-key") ?? "", keys)) throw new WebhookError("INVALID_CREDENTIALS", "X-API-Key does not match.");
+ * ```
  */
 export function matchesAnySecret(given: string, secrets: readonly string[]): boolean {
   const givenDigest = digest(given);

@@ -4,7 +4,15 @@ import type { HeaderValue } from "./types.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** True for `application/json` and any `+json` media type, parameters ignored. */
+/**
+ * True for `application/json` and any `+json` media type, parameters ignored.
+ *
+ * @example
+ * ```ts
+ * isJsonMediaType("application/cloudevents+json; charset=utf-8"); // true
+ * isJsonMediaType("text/plain"); // false
+ * ```
+ */
 export function isJsonMediaType(contentType: string): boolean {
   const semicolon = contentType.indexOf(";");
   const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();

@@ -4,6 +4,14 @@
  *   `succeeded` lists handler ids that already succeeded in an earlier, partly failed attempt.
  * - `in-flight`: another delivery of the same event holds a live lease.
  * - `done`: the event completed earlier; nothing runs again.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.claim("proven:acme:credentials:done:c1", DEFAULT_LEASE_MS);
+ * if (claim.status === "claimed") {
+ *   await store.complete("proven:acme:credentials:done:c1", claim.token, DEFAULT_DONE_TTL_MS);
+ * }
+ * ```
  */
 export type ClaimResult =
   | { readonly status: "claimed"; readonly token: string; readonly succeeded: ReadonlySet<string> }

@@ -1,6 +1,12 @@
 /**
  * The closed set of error codes credhooks answers with, and the one table that maps each
  * code to its HTTP status. Every rejection a sender or a user sees goes through here.
+ *
+ * @example
+ * ```ts
+ * ERROR_STATUS.INVALID_SIGNATURE; // 401
+ * const retryable = Object.entries(ERROR_STATUS).filter(([, status]) => status === 503); // ask the sender to retry
+ * ```
  */
 export const ERROR_STATUS = {
   /** The HTTP method is not one the provider sends (usually only POST). */
@@ -50,7 +56,15 @@ const RETRY_LATER: Partial<Record<string, Record<string, string>>> = {
   STORE_UNAVAILABLE: { "retry-after": "10" },
 };
 
-/** One of credhooks' error codes. */
+/**
+ * One of credhooks' error codes.
+ *
+ * @example
+ * ```ts
+ * const code: WebhookErrorCode = "INVALID_CREDENTIALS";
+ * throw new WebhookError(code, "X-API-Key does not match the key configured for this tenant.");
+ * ```
+ */
 export type WebhookErrorCode = keyof typeof ERROR_STATUS;
 
 /**
@@ -87,7 +101,18 @@ export function statusOf(code: WebhookErrorCode): number {
   return ERROR_STATUS[code];
 }
 
-/** True when `value` is a {@link WebhookError}. */
+/**
+ * True when `value` is a {@link WebhookError}.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await provider.authenticate(delivery);
+ * } catch (error) {
+ *   if (isWebhookError(error)) console.log(error.code, error.status); // e.g. "INVALID_SIGNATURE" 401
+ * }
+ * ```
+ */
 export function isWebhookError(value: unknown): value is WebhookError {
   return value instanceof WebhookError;
 }

@@ -1,4 +1,11 @@
-/** Why a delivery was kept in the failure sink. */
+/**
+ * Why a delivery was kept in the failure sink.
+ *
+ * @example
+ * ```ts
+ * const schemaFailures = (await hooks.failures.list()).filter((failed) => failed.reason === "invalid-payload");
+ * ```
+ */
 export type FailureReason =
   /** Handlers failed and the sender will not redeliver (e.g. Lissi). */
   | "handler-failed"
@@ -14,6 +21,14 @@ export type FailureReason =
 /**
  * One authenticated delivery that was not handled to success, kept whole so it can be
  * inspected and replayed. One entry per event: a redelivery updates `attempts`.
+ *
+ * @example
+ * ```ts
+ * for (const failed of await hooks.failures.list()) {
+ *   console.log(failed.key, failed.name, failed.reason, failed.attempts, failed.error);
+ *   if (failed.reason === "handler-failed") await hooks.replay(failed.key);
+ * }
+ * ```
  */
 export interface FailedDelivery {
   /** The dedupe key: provider, tenant and dedupe id. */

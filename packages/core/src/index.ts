@@ -1,3 +1,10 @@
+/**
+ * The framework-free core of credhooks: the receiver (`createWebhooks`), the pipeline
+ * (route, read, authenticate, validate, dedupe, dispatch), stores, errors and standalone
+ * verification. Providers live under `@credhooks/core/providers/<id>`.
+ *
+ * @module @credhooks/core
+ */
 export { createWebhooks, errorResponse, DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, DEFAULT_MAX_BODY_BYTES } from "./create-webhooks.js";
 export type { Handler, HandlerOptions, ReplayOutcome, Webhooks, WebhooksOptions } from "./create-webhooks.js";
 export { ERROR_STATUS, WebhookError, isWebhookError, statusOf } from "./errors.js";
@@ -35,7 +42,7 @@ export type {
 } from "./types.js";
 export { withWebhooks } from "./with-webhooks.js";
 export { verifyWebhook } from "./verify-webhook.js";
-export type { VerifiableRequest, VerifyResult } from "./verify-webhook.js";
+export type { VerifiableRequest, VerifyOptions, VerifyResult } from "./verify-webhook.js";
 export { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
 export { verifyWith } from "./verify-with.js";
 export { NORMALIZED_EVENT_NAMES, normalizedEventsOf } from "./normalized-events.js";

@@ -16,5 +16,12 @@ export interface Logger {
   error(obj: Record<string, unknown>, msg: string): void;
 }
 
-/** The default logger: says nothing. */
+/**
+ * The default logger: says nothing.
+ *
+ * @example
+ * ```ts
+ * const logger: Logger = process.env.DEBUG ? console : silentLogger;
+ * ```
+ */
 export const silentLogger: Logger = { warn() {}, error() {} };

@@ -28,5 +28,13 @@ export type MetricEvent =
   /** Every handler of the event succeeded (`ok: true`) or at least one failed. */
   | { type: "delivery.settled"; provider: string; tenantId: string | undefined; event: string; id: string; ok: boolean; durationMs: number };
 
-/** Receives {@link MetricEvent}s; must not throw (a throw is caught and logged). */
+/**
+ * Receives {@link MetricEvent}s; must not throw (a throw is caught and logged).
+ *
+ * @example
+ * ```ts
+ * const metrics: MetricsListener = (metric) => console.log(metric.type, metric.provider);
+ * createWebhooks({ provider, metrics });
+ * ```
+ */
 export type MetricsListener = (metric: MetricEvent) => void;

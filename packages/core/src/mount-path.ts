@@ -1,4 +1,13 @@
-/** A compiled mount pattern such as `/events/:tenantId/lissi`. */
+/**
+ * A compiled mount pattern such as `/events/:tenantId/lissi`.
+ *
+ * @example
+ * ```ts
+ * const mount: MountPath = compileMountPath("/events/:tenantId/lissi");
+ * mount.match("/events/acme/lissi/connections/1/update"); // { params: { tenantId: "acme" }, rest: "/connections/1/update" }
+ * mount.match("/health"); // undefined
+ * ```
+ */
 export interface MountPath {
   /** The pattern as given. */
   readonly pattern: string;

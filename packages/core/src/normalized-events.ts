@@ -3,7 +3,12 @@ import type { WebhookEvent } from "./types.js";
 /**
  * The cross-provider vocabulary: one name per thing that happened, whichever platform
  * reported it. A user switching provider keeps their normalized handlers. No name here is
- * any provider's own event name (providers use `:` or `_` or PascalCase; these use `.`).
+ * any provider's own event name (a test checks every provider, ACA-Py's `topic.state` names included).
+ *
+ * @example
+ * ```ts
+ * NORMALIZED_EVENT_NAMES.includes("credential.issued"); // true
+ * ```
  */
 export const NORMALIZED_EVENT_NAMES = [
   "credential.offered",
@@ -25,10 +30,25 @@ export const NORMALIZED_EVENT_NAMES = [
   "schema.created",
 ] as const;
 
-/** A normalized event name. */
+/**
+ * A normalized event name.
+ *
+ * @example
+ * ```ts
+ * const name: NormalizedEventName = "presentation.verified";
+ * hooks.on(name, (event) => console.log(event.payload.provider, event.payload.recordId));
+ * ```
+ */
 export type NormalizedEventName = (typeof NORMALIZED_EVENT_NAMES)[number];
 
-/** What a provider's mapping says about one of its events. */
+/**
+ * What a provider's mapping says about one of its events.
+ *
+ * @example
+ * ```ts
+ * const match: NormalizedMatch = { name: "credential.issued", recordId: "3fa85f64", subject: "did:example:holder" };
+ * ```
+ */
 export interface NormalizedMatch {
   name: NormalizedEventName;
   /** The record the event is about (credential exchange, presentation, connection, DID…), when there is one. */
@@ -62,10 +82,25 @@ export interface NormalizedPayload {
   readonly source: WebhookEvent<string, unknown>;
 }
 
-/** Normalized name → payload, merged into every receiver's event map. */
+/**
+ * Normalized name → payload, merged into every receiver's event map.
+ *
+ * @example
+ * ```ts
+ * type Issued = NormalizedEventMap["credential.issued"]; // NormalizedPayload
+ * ```
+ */
 export type NormalizedEventMap = { [K in NormalizedEventName]: NormalizedPayload };
 
-/** A provider's mapping from its own events to normalized ones. */
+/**
+ * A provider's mapping from its own events to normalized ones.
+ *
+ * @example
+ * ```ts
+ * const normalize: Normalizer = (event) =>
+ *   event.name === "credentials:done" ? { name: "credential.issued", recordId: (event.payload as { cred_ex_id: string }).cred_ex_id } : undefined;
+ * ```
+ */
 export type Normalizer = (event: WebhookEvent<string, unknown>) => NormalizedMatch | readonly NormalizedMatch[] | undefined;
 
 /**

@@ -1,7 +1,14 @@
 import type { z } from "zod";
 import type { NormalizedEventMap, Normalizer } from "./normalized-events.js";
 
-/** A header value as Node reports it: names are lower case. */
+/**
+ * A header value as Node reports it: names are lower case.
+ *
+ * @example
+ * ```ts
+ * const headers: Record<string, HeaderValue> = { "x-api-key": "dev-key", "set-cookie": ["a=1", "b=2"] };
+ * ```
+ */
 export type HeaderValue = string | readonly string[] | undefined;
 
 /**
@@ -54,10 +61,27 @@ export interface WebhookResponse {
   body: string;
 }
 
-/** A map from canonical event name to the zod schema of its payload. */
+/**
+ * A map from canonical event name to the zod schema of its payload.
+ *
+ * @example
+ * ```ts
+ * const events = {
+ *   "credential:issued": z.looseObject({ credential_id: z.string() }),
+ * } satisfies EventSchemas;
+ * ```
+ */
 export type EventSchemas = Record<string, z.ZodType>;
 
-/** What a provider's router found for a path. */
+/**
+ * What a provider's router found for a path.
+ *
+ * @example
+ * ```ts
+ * // Lissi names the event in the path: /connections/<id>/update
+ * route: (path) => (path.startsWith("/connections/") ? { event: "connection:update", params: { id: path.split("/")[2]! } } : undefined),
+ * ```
+ */
 export interface RouteMatch {
   /** The event named by the path itself (senders that encode the event in the URL); otherwise the body names it. */
   event?: string;
@@ -67,7 +91,14 @@ export interface RouteMatch {
   methods?: readonly string[];
 }
 
-/** Everything known about a delivery once its body is read and decoded. */
+/**
+ * Everything known about a delivery once its body is read and decoded.
+ *
+ * @example
+ * ```ts
+ * authenticate: (delivery: DeliveryContext) => verifyApiKeyHeader(delivery, options.apiKey),
+ * ```
+ */
 export interface DeliveryContext {
   readonly request: WebhookRequest;
   /** The tenant from the mount path (`/events/:tenantId`), or undefined when mounted without one. */
@@ -81,7 +112,17 @@ export interface DeliveryContext {
   readonly receivedAt: number;
 }
 
-/** What a provider reads from an authenticated delivery. */
+/**
+ * What a provider reads from an authenticated delivery.
+ *
+ * @example
+ * ```ts
+ * identify: (delivery): IdentifiedEvent => {
+ *   const body = delivery.body as { event: string; data: unknown };
+ *   return { name: body.event, payload: body.data, raw: body, dedupeId: contentHash(delivery.rawBody) };
+ * },
+ * ```
+ */
 export interface IdentifiedEvent {
   /** The canonical event name (or the name as sent, when the provider does not know it). */
   name: string;
@@ -129,6 +170,11 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
  * A payload type without its index signature. Payload schemas are open at run time
  * (fields a sender adds pass through), but the typed view shows only the documented
  * fields, so a misspelled field is a compile error; `event.raw` has everything.
+ *
+ * @example
+ * ```ts
+ * type Done = DocumentedFields<{ cred_ex_id: string; [key: string]: unknown }>; // { cred_ex_id: string }
+ * ```
  */
 export type DocumentedFields<T> = T extends readonly unknown[]
   ? T
@@ -136,7 +182,15 @@ export type DocumentedFields<T> = T extends readonly unknown[]
     ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] }
     : T;
 
-/** The event map of a provider: its canonical names → typed payloads, plus the normalized events. */
+/**
+ * The event map of a provider: its canonical names → typed payloads, plus the normalized events.
+ *
+ * @example
+ * ```ts
+ * type ProvenEvents = EventMapOf<ReturnType<typeof proven>>;
+ * type Done = ProvenEvents["credentials:done"]; // the typed payload of that event
+ * ```
+ */
 export type EventMapOf<P extends Provider> = {
   [K in keyof P["events"] & string]: DocumentedFields<z.output<P["events"][K]>>;
 } & NormalizedEventMap;
@@ -168,5 +222,14 @@ export interface WebhookEvent<Name extends string = string, Payload = unknown> {
   readonly receivedAt: Date;
 }
 
-/** The union of typed events of an event map. */
+/**
+ * The union of typed events of an event map.
+ *
+ * @example
+ * ```ts
+ * function route(event: AnyEventOf<EventMapOf<ReturnType<typeof proven>>>) {
+ *   if (event.name === "credentials:done") return event.payload.cred_ex_id; // narrowed by name
+ * }
+ * ```
+ */
 export type AnyEventOf<M> = { [K in keyof M & string]: WebhookEvent<K, M[K]> }[keyof M & string];

@@ -37,6 +37,16 @@ describe("verifyWebhook (standalone, no middleware)", () => {
   });
 });
 
+describe("verifyWebhook with a mount path", () => {
+  it("takes the tenant and the path below the mount from the full URL", async () => {
+    const request = new Request("https://app.example/events/acme/lissi/connections/c-7/delete", { method: "POST", headers: { "x-api-key": "acme-key" } });
+    const result = await verifyWebhook(lissi({ apiKey: (t) => (t === "acme" ? "acme-key" : undefined) }), request, { mountPath: "/events/:tenantId/lissi" });
+    expect(result.ok && [result.event.name, result.event.tenantId, result.event.payload]).toEqual(["connection:delete", "acme", { id: "c-7" }]);
+    const elsewhere = await verifyWebhook(lissi({ apiKey: "k" }), new Request("https://app.example/other", { method: "POST" }), { mountPath: "/events/:tenantId/lissi" });
+    expect(elsewhere.ok ? undefined : elsewhere.error.code).toBe("UNKNOWN_ROUTE");
+  });
+});
+
 describe("per-provider verify()", () => {
   it("takes the provider's options or a built provider", async () => {
     const { verify } = await import("./providers/proven/index.js");

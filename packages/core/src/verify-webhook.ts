@@ -1,11 +1,18 @@
 import { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./create-webhooks.js";
 import { WebhookError, isWebhookError } from "./errors.js";
+import { compileMountPath } from "./mount-path.js";
 import type { AnyEventOf, EventMapOf, HeaderValue, Provider, WebhookEvent } from "./types.js";
 
 /**
  * A delivery as a serverless function or queue consumer holds it: headers and the raw
  * body, plus where it was addressed.
+ *
+ * @example
+ * ```ts
+ * const request: VerifiableRequest = { headers: message.headers, body: message.rawBody, tenantId: "acme" };
+ * const result = await verifyWebhook(proven({ apiKey }), request);
+ * ```
  */
 export interface VerifiableRequest {
   /** Default `POST`. */
@@ -22,7 +29,35 @@ export interface VerifiableRequest {
   tenantId?: string;
 }
 
-/** The outcome of {@link verifyWebhook}: the typed event, or a coded error. */
+/**
+ * Options of {@link verifyWebhook}.
+ *
+ * @example
+ * ```ts
+ * await verifyWebhook(lissi({ apiKey }), request, { mountPath: "/events/:tenantId/lissi" });
+ * ```
+ */
+export interface VerifyOptions {
+  /** Largest body accepted (default 1 MiB). */
+  maxBodyBytes?: number;
+  /**
+   * The mount pattern the request was addressed under, e.g. `/events/:tenantId/lissi`: the
+   * request's path is then the full path (a fetch `Request`'s URL), the tenant comes from it,
+   * and providers that route by path (Lissi, ACA-Py) see the path below it.
+   */
+  mountPath?: string;
+}
+
+/**
+ * The outcome of {@link verifyWebhook}: the typed event, or a coded error.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyWebhook(provider, request);
+ * if (!result.ok) console.warn(result.error.code, result.error.status);
+ * else if (!result.known) console.info("an event this provider does not know yet:", result.event.name);
+ * ```
+ */
 export type VerifyResult<M> =
   | { ok: true; known: true; event: AnyEventOf<M> }
   | { ok: true; known: false; event: WebhookEvent<string, unknown> }
@@ -40,10 +75,17 @@ export type VerifyResult<M> =
  * if (result.known && result.event.name === "credentials:done") await save(result.event.payload.cred_ex_id);
  * ```
  */
-export async function verifyWebhook<P extends Provider>(provider: P, request: VerifiableRequest | Request, options: { maxBodyBytes?: number } = {}): Promise<VerifyResult<EventMapOf<P>>> {
+export async function verifyWebhook<P extends Provider>(provider: P, request: VerifiableRequest | Request, options: VerifyOptions = {}): Promise<VerifyResult<EventMapOf<P>>> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   try {
-    const input = isFetchRequest(request) ? await fromFetchRequest(request) : request;
+    let input = isFetchRequest(request) ? await fromFetchRequest(request) : request;
+    if (options.mountPath !== undefined) {
+      // The full path as addressed: the mount pattern gives the tenant and the path below it.
+      const full = input.path ?? (input.url ?? "/").split("?")[0] ?? "/";
+      const found = compileMountPath(options.mountPath).match(full);
+      if (!found) throw new WebhookError("UNKNOWN_ROUTE", `The request path does not start with the mount path ${options.mountPath}.`);
+      input = { ...input, path: found.rest, url: input.url ?? full, ...(input.tenantId === undefined && found.params["tenantId"] !== undefined ? { tenantId: found.params["tenantId"] } : {}) };
+    }
     const path = input.path ?? "/";
     const receivedAt = Date.now();
     const delivery = await authenticateDelivery(

@@ -1,5 +1,5 @@
 import type { Provider } from "./types.js";
-import { verifyWebhook, type VerifiableRequest, type VerifyResult } from "./verify-webhook.js";
+import { verifyWebhook, type VerifiableRequest, type VerifyOptions, type VerifyResult } from "./verify-webhook.js";
 import type { EventMapOf } from "./types.js";
 
 /**
@@ -13,7 +13,7 @@ import type { EventMapOf } from "./types.js";
  * ```
  */
 export function verifyWith<O, P extends Provider>(factory: (options: O) => P) {
-  return (request: VerifiableRequest | Request, credentials: O | P, options?: { maxBodyBytes?: number }): Promise<VerifyResult<EventMapOf<P>>> => {
+  return (request: VerifiableRequest | Request, credentials: O | P, options?: VerifyOptions): Promise<VerifyResult<EventMapOf<P>>> => {
     const provider = isProvider(credentials) ? credentials : factory(credentials as O);
     return verifyWebhook(provider, request, options);
   };

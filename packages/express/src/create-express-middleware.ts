@@ -9,7 +9,15 @@ import {
   type WebhooksOptions,
 } from "@credhooks/core";
 
-/** What the middleware reads from an Express 4 or 5 request. */
+/**
+ * What the middleware reads from an Express 4 or 5 request.
+ *
+ * @example
+ * ```ts
+ * // A body parser that runs first must keep the raw bytes on req.rawBody:
+ * app.use(express.json({ verify: (req: ExpressLikeRequest, _res, buf) => { req.rawBody = buf; } }));
+ * ```
+ */
 export type ExpressLikeRequest = IncomingMessage & {
   /** Path below the mount point. */
   path: string;
@@ -18,10 +26,26 @@ export type ExpressLikeRequest = IncomingMessage & {
   /** Raw bytes kept by `express.json({ verify })`, when a body parser ran first. */
   rawBody?: unknown;
 };
-/** The response credhooks writes to. */
+/**
+ * The response credhooks writes to.
+ *
+ * @example
+ * ```ts
+ * const middleware = createExpressMiddleware(core);
+ * app.post("/hooks", (req, res: ExpressLikeResponse, next) => middleware(req, res, next));
+ * ```
+ */
 export type ExpressLikeResponse = ServerResponse;
 
-/** An Express middleware that is also the receiver: `hooks.on(...)`, `app.use(path, hooks)`. */
+/**
+ * An Express middleware that is also the receiver: `hooks.on(...)`, `app.use(path, hooks)`.
+ *
+ * @example
+ * ```ts
+ * const hooks: ExpressWebhooks<EventMapOf<ProvenProvider>> = webhooks({ provider: proven({ apiKey }) });
+ * app.use("/events/:tenantId/proven", hooks.on("credentials:done", save));
+ * ```
+ */
 export type ExpressWebhooks<M extends Record<string, unknown>> = ((req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => void) &
   Webhooks<M> & { readonly webhooks: Webhooks<M> };
 

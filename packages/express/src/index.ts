@@ -1,2 +1,7 @@
+/**
+ * Express 4 and 5 middleware for credhooks.
+ *
+ * @module @credhooks/express
+ */
 export { webhooks, createExpressMiddleware } from "./create-express-middleware.js";
 export type { ExpressWebhooks, ExpressLikeRequest, ExpressLikeResponse } from "./create-express-middleware.js";

@@ -11,19 +11,51 @@ import {
   type WebhooksOptions,
 } from "@credhooks/core";
 
-/** Where the fetch handler is mounted. */
+/**
+ * Where the fetch handler is mounted.
+ *
+ * @example
+ * ```ts
+ * const options: FetchHandlerOptions = { path: "/events/:tenantId/proven" };
+ * const handle = createFetchHandler(core, options);
+ * ```
+ */
 export interface FetchHandlerOptions {
   /** The mount pattern matched against the request URL's path, e.g. `/events/:tenantId/proven`; default `/`. */
   path?: string;
 }
 
-/** Options of the fetch {@link webhooks}. */
+/**
+ * Options of the fetch {@link webhooks}.
+ *
+ * @example
+ * ```ts
+ * const options: FetchWebhooksOptions<ProvenProvider> = { provider: proven({ apiKey }), path: "/events/:tenantId/proven" };
+ * const hooks = webhooks(options);
+ * ```
+ */
 export type FetchWebhooksOptions<P extends Provider> = WebhooksOptions<P> & FetchHandlerOptions;
 
-/** `(Request) => Promise<Response>`; `params` (e.g. from a router) override the ones the mount path captured. */
+/**
+ * `(Request) => Promise<Response>`; `params` (e.g. from a router) override the ones the mount path captured.
+ *
+ * @example
+ * ```ts
+ * const handle: FetchHandler = createFetchHandler(core);
+ * app.post("/hooks/:tenantId", (c) => handle(c.req.raw, { params: { tenantId: c.req.param("tenantId") } }));
+ * ```
+ */
 export type FetchHandler = (request: Request, context?: { params?: Record<string, string | undefined> }) => Promise<Response>;
 
-/** A fetch handler that is also the receiver. */
+/**
+ * A fetch handler that is also the receiver.
+ *
+ * @example
+ * ```ts
+ * const hooks: FetchWebhooks<EventMapOf<ProvenProvider>> = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
+ * export const POST = (request: Request) => hooks.on("credentials:done", save)(request);
+ * ```
+ */
 export type FetchWebhooks<M extends Record<string, unknown>> = FetchHandler & Webhooks<M> & { readonly webhooks: Webhooks<M> };
 
 /**

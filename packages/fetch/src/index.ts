@@ -1,2 +1,7 @@
+/**
+ * A fetch handler (`Request` → `Response`) for credhooks: Hono, Next.js route handlers, Bun, Deno.
+ *
+ * @module @credhooks/fetch
+ */
 export { createFetchHandler, readRequestBody, webhooks } from "./create-fetch-handler.js";
 export type { FetchHandler, FetchHandlerOptions, FetchWebhooks, FetchWebhooksOptions } from "./create-fetch-handler.js";

@@ -11,7 +11,15 @@ import {
   type WebhooksOptions,
 } from "@credhooks/core";
 
-/** What the middleware reads from and writes to a Koa 2 or 3 context. */
+/**
+ * What the middleware reads from and writes to a Koa 2 or 3 context.
+ *
+ * @example
+ * ```ts
+ * const middleware = createKoaMiddleware(core, { path: "/events/:tenantId/proven" });
+ * app.use((ctx, next) => middleware(ctx as KoaLikeContext, next));
+ * ```
+ */
 export interface KoaLikeContext {
   method: string;
   path: string;
@@ -26,7 +34,15 @@ export interface KoaLikeContext {
   set(headers: Record<string, string>): void;
 }
 
-/** Where the Koa middleware is mounted. */
+/**
+ * Where the Koa middleware is mounted.
+ *
+ * @example
+ * ```ts
+ * const mount: KoaMountOptions = { path: "/events/:tenantId/lissi" };
+ * app.use(createKoaMiddleware(core, mount));
+ * ```
+ */
 export interface KoaMountOptions {
   /**
    * The mount pattern, e.g. `/events/:tenantId/proven`. Requests whose path does not
@@ -36,10 +52,26 @@ export interface KoaMountOptions {
   path?: string;
 }
 
-/** Options of the Koa {@link webhooks}. */
+/**
+ * Options of the Koa {@link webhooks}.
+ *
+ * @example
+ * ```ts
+ * const options: KoaWebhooksOptions<ProvenProvider> = { provider: proven({ apiKey }), path: "/events/:tenantId/proven" };
+ * new Koa().use(webhooks(options));
+ * ```
+ */
 export type KoaWebhooksOptions<P extends Provider> = WebhooksOptions<P> & KoaMountOptions;
 
-/** A Koa middleware that is also the receiver: `hooks.on(...)`, `app.use(hooks)`. */
+/**
+ * A Koa middleware that is also the receiver: `hooks.on(...)`, `app.use(hooks)`.
+ *
+ * @example
+ * ```ts
+ * const hooks: KoaWebhooks<EventMapOf<ProvenProvider>> = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
+ * app.use(hooks.on("credentials:done", save));
+ * ```
+ */
 export type KoaWebhooks<M extends Record<string, unknown>> = ((ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>) &
   Webhooks<M> & { readonly webhooks: Webhooks<M> };
 

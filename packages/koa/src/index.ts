@@ -1,2 +1,7 @@
+/**
+ * Koa 2 and 3 middleware for credhooks.
+ *
+ * @module @credhooks/koa
+ */
 export { webhooks, createKoaMiddleware } from "./create-koa-middleware.js";
 export type { KoaWebhooks, KoaWebhooksOptions, KoaLikeContext, KoaMountOptions } from "./create-koa-middleware.js";

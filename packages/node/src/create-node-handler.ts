@@ -12,16 +12,40 @@ import {
   type WebhooksOptions,
 } from "@credhooks/core";
 
-/** Where the node:http handler is mounted. */
+/**
+ * Where the node:http handler is mounted.
+ *
+ * @example
+ * ```ts
+ * const options: NodeHandlerOptions = { path: "/events/:tenantId/proven" };
+ * createServer(createNodeHandler(core, options));
+ * ```
+ */
 export interface NodeHandlerOptions {
   /** The mount pattern, e.g. `/events/:tenantId/proven`; default `/` (the whole server). */
   path?: string;
 }
 
-/** Options of the node:http {@link webhooks}. */
+/**
+ * Options of the node:http {@link webhooks}.
+ *
+ * @example
+ * ```ts
+ * const options: NodeWebhooksOptions<ProvenProvider> = { provider: proven({ apiKey }), path: "/events/:tenantId/proven" };
+ * createServer(webhooks(options)).listen(3000);
+ * ```
+ */
 export type NodeWebhooksOptions<P extends Provider> = WebhooksOptions<P> & NodeHandlerOptions;
 
-/** A node:http request listener that is also the receiver. `next` (connect style) gets requests outside the mount path. */
+/**
+ * A node:http request listener that is also the receiver. `next` (connect style) gets requests outside the mount path.
+ *
+ * @example
+ * ```ts
+ * const hooks: NodeWebhooks<EventMapOf<ProvenProvider>> = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
+ * createServer((req, res) => hooks(req, res, () => res.writeHead(404).end()));
+ * ```
+ */
 export type NodeWebhooks<M extends Record<string, unknown>> = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void) &
   Webhooks<M> & { readonly webhooks: Webhooks<M> };
 

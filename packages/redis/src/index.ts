@@ -1,3 +1,8 @@
+/**
+ * The credhooks dedupe store and failure sink on Redis: each handler runs once per event across instances.
+ *
+ * @module @credhooks/redis
+ */
 export { RedisDedupeStore, createRedisStore, DEFAULT_STORE_TIMEOUT_MS } from "./redis-dedupe-store.js";
 export type { RedisDedupeStoreOptions } from "./redis-dedupe-store.js";
 export { RedisFailureSink, createRedisFailureSink } from "./redis-failure-sink.js";

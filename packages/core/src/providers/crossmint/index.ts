@@ -1,8 +1,14 @@
+/**
+ * Crossmint Verifiable Credentials, delivered through Svix (HMAC-SHA256 signatures over the raw bytes).
+ *
+ * @module @credhooks/core/providers/crossmint
+ */
 import { verifyWith } from "../../verify-with.js";
 import { resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { crossmintEvents } from "./schemas.js";
+import { crossmintNormalizer } from "./normalize.js";
 import { DEFAULT_SVIX_TOLERANCE_SECONDS, readSvixHeaders, svixSecretKey, verifySvixSignature } from "./verify-svix-signature.js";
 
 export * from "./schemas.js";
@@ -15,7 +21,14 @@ export {
 } from "./verify-svix-signature.js";
 export type { SvixHeaders, VerifySvixSignatureInput } from "./verify-svix-signature.js";
 
-/** Options of {@link crossmint}. */
+/**
+ * Options of {@link crossmint}.
+ *
+ * @example
+ * ```ts
+ * const options: CrossmintOptions = { secret: process.env.CROSSMINT_WEBHOOK_SECRET!, toleranceSeconds: 600 };
+ * ```
+ */
 export interface CrossmintOptions {
   /**
    * The endpoint's Svix signing secret from the Crossmint console (`whsec_<base64>`). A
@@ -29,7 +42,14 @@ export interface CrossmintOptions {
   now?: () => number;
 }
 
-/** The Crossmint provider: its id, events and schemas. */
+/**
+ * The Crossmint provider: its id, events and schemas.
+ *
+ * @example
+ * ```ts
+ * const provider: CrossmintProvider = crossmint({ secret: "whsec_…" });
+ * ```
+ */
 export type CrossmintProvider = Provider<typeof crossmintEvents>;
 
 /**
@@ -68,6 +88,7 @@ export function crossmint(options: CrossmintOptions): CrossmintProvider {
       verifySvixSignature({ headers: delivery.request.headers, rawBody: delivery.rawBody, secrets, toleranceSeconds, nowMs: now() });
     },
     identify: identifyCrossmint,
+    normalize: crossmintNormalizer,
   };
 }
 

@@ -86,5 +86,12 @@ export const crossmintEvents = {
   "credential.creation.failed": crossmintCredentialCreationFailed,
 } as const;
 
-/** A canonical Crossmint event name. */
+/**
+ * A canonical Crossmint event name.
+ *
+ * @example
+ * ```ts
+ * const name: CrossmintEventName = "credential.creation.succeeded";
+ * ```
+ */
 export type CrossmintEventName = keyof typeof crossmintEvents;

@@ -3,14 +3,28 @@ import { safeEqual } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import type { HeaderValue } from "../../types.js";
 
-/** Svix's own tolerance: a signed timestamp may be at most 5 minutes off, either way. */
+/**
+ * Svix's own tolerance: a signed timestamp may be at most 5 minutes off, either way.
+ *
+ * @example
+ * ```ts
+ * crossmint({ secret, toleranceSeconds: DEFAULT_SVIX_TOLERANCE_SECONDS * 2 }); // a server with a drifting clock
+ * ```
+ */
 export const DEFAULT_SVIX_TOLERANCE_SECONDS = 5 * 60;
 
 const SECRET_PREFIX = "whsec_";
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const TIMESTAMP = /^\d{1,15}$/;
 
-/** The three Svix / Standard Webhooks headers of a delivery. */
+/**
+ * The three Svix / Standard Webhooks headers of a delivery.
+ *
+ * @example
+ * ```ts
+ * const { id, timestamp, signature }: Partial<SvixHeaders> = readSvixHeaders(request.headers);
+ * ```
+ */
 export interface SvixHeaders {
   /** `svix-id` / `webhook-id`: the message id, the same on every retry of a message. */
   id: string;
@@ -20,7 +34,15 @@ export interface SvixHeaders {
   signature: string;
 }
 
-/** What {@link verifySvixSignature} checks. */
+/**
+ * What {@link verifySvixSignature} checks.
+ *
+ * @example
+ * ```ts
+ * const input: VerifySvixSignatureInput = { headers: request.headers, rawBody, secrets: [process.env.CROSSMINT_WEBHOOK_SECRET!] };
+ * verifySvixSignature(input);
+ * ```
+ */
 export interface VerifySvixSignatureInput {
   headers: Readonly<Record<string, HeaderValue>>;
   /** The body exactly as received: the signature covers these bytes. */

@@ -1,6 +1,13 @@
 import type { LissiEventName } from "./schemas.js";
 
-/** How a Lissi route carries its record(s): a DTO body, the id in the path only, or a JSON array of ids. */
+/**
+ * How a Lissi route carries its record(s): a DTO body, the id in the path only, or a JSON array of ids.
+ *
+ * @example
+ * ```ts
+ * parseLissiEventPath("/connections/delete")?.kind; // "bulk": the body is ["id1", …]
+ * ```
+ */
 export type LissiRouteKind = "update" | "record" | "bulk";
 
 /**

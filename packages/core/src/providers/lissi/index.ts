@@ -1,3 +1,8 @@
+/**
+ * Lissi Agent: the event is in the URL path, authenticated by `X-API-Key`; Lissi never retries.
+ *
+ * @module @credhooks/core/providers/lissi
+ */
 import { verifyWith } from "../../verify-with.js";
 import { verifyApiKeyHeader } from "../../api-key-auth.js";
 import type { Secret } from "../../credentials.js";
@@ -7,6 +12,7 @@ import type { DeliveryContext, IdentifiedEvent, Provider, RouteMatch } from "../
 import { canonicalJson } from "./canonical-json.js";
 import { parseLissiEventPath, type LissiEventPath } from "./event-path.js";
 import { lissiEvents } from "./schemas.js";
+import { lissiNormalizer } from "./normalize.js";
 
 export * from "./schemas.js";
 export { parseLissiEventPath } from "./event-path.js";
@@ -92,6 +98,7 @@ export function lissi(options: LissiOptions): LissiProvider {
     route: routeLissi,
     authenticate: (delivery) => verifyApiKeyHeader(delivery, options.apiKey, "x-api-key"),
     identify: identifyLissi,
+    normalize: lissiNormalizer,
   };
 }
 

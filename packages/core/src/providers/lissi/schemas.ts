@@ -42,17 +42,43 @@ export const LISSI_CREDENTIAL_STATES = [
  */
 export const LISSI_PROOF_STATES = ["REQUEST_SENT", "REQUEST_RECEIVED", "PRESENTATION_SENT", "PRESENTATION_RECEIVED", "VERIFIED", "PROOF_RECORD_REMOVED"] as const;
 
-/** A documented connection state, upper case, e.g. `"COMPLETED"`. */
+/**
+ * A documented connection state, upper case, e.g. `"COMPLETED"`.
+ *
+ * @example
+ * ```ts
+ * const done: LissiConnectionState = "COMPLETED";
+ * ```
+ */
 export type LissiConnectionState = (typeof LISSI_CONNECTION_STATES)[number];
-/** A documented credential exchange state, upper case. */
+/**
+ * A documented credential exchange state, upper case.
+ *
+ * @example
+ * ```ts
+ * const issued: LissiCredentialState = "CREDENTIAL_ISSUED";
+ * ```
+ */
 export type LissiCredentialState = (typeof LISSI_CREDENTIAL_STATES)[number];
-/** A documented proof request state, upper case. */
+/**
+ * A documented proof request state, upper case.
+ *
+ * @example
+ * ```ts
+ * const verified: LissiProofState = "VERIFIED";
+ * ```
+ */
 export type LissiProofState = (typeof LISSI_PROOF_STATES)[number];
 
 /**
  * A state as credhooks exposes it: one of the documented states, or any other string
  * (upper-cased) when Lissi sends a state its docs do not list yet. `string & {}` keeps
  * editor completion for the known states without rejecting new ones.
+ *
+ * @example
+ * ```ts
+ * const state: OpenState<LissiConnectionState> = "ABANDONED"; // accepted; "COMPLETED" etc. still autocomplete
+ * ```
  */
 export type OpenState<Known extends string> = Known | (string & {});
 
@@ -188,5 +214,12 @@ export const lissiEvents = {
   "proofs:delete": recordRefs,
 } as const;
 
-/** Canonical Lissi event names. */
+/**
+ * Canonical Lissi event names.
+ *
+ * @example
+ * ```ts
+ * const name: LissiEventName = "connection:update";
+ * ```
+ */
 export type LissiEventName = keyof typeof lissiEvents;

@@ -1,3 +1,8 @@
+/**
+ * Indicio Proven: `{"event", "webhook"}` envelopes authenticated by `X-API-Key`.
+ *
+ * @module @credhooks/core/providers/proven
+ */
 import { verifyWith } from "../../verify-with.js";
 import { verifyApiKeyHeader } from "../../api-key-auth.js";
 import type { Secret } from "../../credentials.js";
@@ -5,10 +10,18 @@ import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { provenEvents, provenRecordIdField, type ProvenEventName } from "./schemas.js";
+import { provenNormalizer } from "./normalize.js";
 
 export * from "./schemas.js";
 
-/** Options of {@link proven}. */
+/**
+ * Options of {@link proven}.
+ *
+ * @example
+ * ```ts
+ * const options: ProvenOptions = { apiKey: [process.env.PROVEN_API_KEY!, process.env.PROVEN_OLD_API_KEY!] };
+ * ```
+ */
 export interface ProvenOptions {
   /**
    * The key Proven sends in `X-API-Key`: a string, a list during a rotation, or a resolver
@@ -17,7 +30,14 @@ export interface ProvenOptions {
   apiKey: Secret;
 }
 
-/** The Proven provider: its id, events and schemas. */
+/**
+ * The Proven provider: its id, events and schemas.
+ *
+ * @example
+ * ```ts
+ * const provider: ProvenProvider = proven({ apiKey: "dev-key" });
+ * ```
+ */
 export type ProvenProvider = Provider<typeof provenEvents>;
 
 const RECORD_ID_FIELDS = ["cred_ex_id", "pres_ex_id", "exchange_id", "presentation_id", "message_id", "connection_id"] as const;
@@ -43,6 +63,7 @@ export function proven(options: ProvenOptions): ProvenProvider {
     retries: true,
     authenticate: (delivery) => verifyApiKeyHeader(delivery, options.apiKey, "x-api-key"),
     identify: identifyProven,
+    normalize: provenNormalizer,
   };
 }
 

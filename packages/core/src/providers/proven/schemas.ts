@@ -5,7 +5,14 @@ import { z } from "zod";
 const nullableString = z.string().nullable().optional();
 const timestamp = z.string().optional();
 
-/** `connection:completed`: a DIDComm connection is established. */
+/**
+ * `connection:completed`: a DIDComm connection is established.
+ *
+ * @example
+ * ```ts
+ * hooks.on("connection:completed", (event) => markConnected(event.tenantId, event.payload.connection_id));
+ * ```
+ */
 export const connectionCompleted = z.looseObject({
   connection_id: z.string(),
   invitation_key: nullableString,
@@ -16,7 +23,14 @@ export const connectionCompleted = z.looseObject({
   discovered_features: z.array(z.looseObject({ pid: z.string(), roles: z.array(z.string()).optional() })).nullable().optional(),
 });
 
-/** `credentials:done`: an AnonCreds / JSON-LD credential was issued. */
+/**
+ * `credentials:done`: an AnonCreds / JSON-LD credential was issued.
+ *
+ * @example
+ * ```ts
+ * hooks.on("credentials:done", (event) => recordIssued(event.payload.cred_ex_id, event.payload.connection_id));
+ * ```
+ */
 export const credentialsDone = z.looseObject({
   cred_ex_id: z.string(),
   state: z.string().optional(),
@@ -30,7 +44,16 @@ export const credentialsDone = z.looseObject({
   credential_id: nullableString,
 });
 
-/** `presentation:verified`: an AnonCreds / JSON-LD presentation was verified. `verified` is the string "true" or "false". */
+/**
+ * `presentation:verified`: an AnonCreds / JSON-LD presentation was verified. `verified` is the string "true" or "false".
+ *
+ * @example
+ * ```ts
+ * hooks.on("presentation:verified", (event) => {
+ *   if (String(event.payload.verified) === "true") grantAccess(event.payload.pres_ex_id);
+ * });
+ * ```
+ */
 export const presentationVerified = z.looseObject({
   pres_ex_id: z.string(),
   state: z.string().optional(),
@@ -44,7 +67,14 @@ export const presentationVerified = z.looseObject({
   updated_at: timestamp,
 });
 
-/** `oid4vc-credential:issued`: a credential was issued over OpenID for Verifiable Credentials. */
+/**
+ * `oid4vc-credential:issued`: a credential was issued over OpenID for Verifiable Credentials.
+ *
+ * @example
+ * ```ts
+ * hooks.on("oid4vc-credential:issued", (event) => recordIssued(event.payload.exchange_id, event.payload.supported_cred_id));
+ * ```
+ */
 export const oid4vcCredentialIssued = z.looseObject({
   exchange_id: z.string(),
   supported_cred_id: z.string().optional(),
@@ -56,7 +86,14 @@ export const oid4vcCredentialIssued = z.looseObject({
   token: nullableString,
 });
 
-/** `oid4vc-presentation:verified`: an OpenID for Verifiable Presentations presentation was verified. */
+/**
+ * `oid4vc-presentation:verified`: an OpenID for Verifiable Presentations presentation was verified.
+ *
+ * @example
+ * ```ts
+ * hooks.on("oid4vc-presentation:verified", (event) => grantAccess(event.payload.presentation_id));
+ * ```
+ */
 export const oid4vcPresentationVerified = z.looseObject({
   presentation_id: z.string(),
   pres_def_id: z.string().optional(),
@@ -65,7 +102,14 @@ export const oid4vcPresentationVerified = z.looseObject({
   state: z.string().optional(),
 });
 
-/** `basic-message:received`: a DIDComm basic message arrived. */
+/**
+ * `basic-message:received`: a DIDComm basic message arrived (also sent as `webhook:basic-message`).
+ *
+ * @example
+ * ```ts
+ * hooks.on("basic-message:received", (event) => inbox.add(event.payload.connection_id, event.payload.content));
+ * ```
+ */
 export const basicMessageReceived = z.looseObject({
   message_id: z.string(),
   connection_id: nullableString,
@@ -76,7 +120,15 @@ export const basicMessageReceived = z.looseObject({
   wallet_id: nullableString,
 });
 
-/** Proven's events, by canonical name. */
+/**
+ * Proven's events, by canonical name.
+ *
+ * @example
+ * ```ts
+ * type Done = z.output<(typeof provenEvents)["credentials:done"]>;
+ * Object.keys(provenEvents); // ["connection:completed", "credentials:done", …]
+ * ```
+ */
 export const provenEvents = {
   "connection:completed": connectionCompleted,
   "credentials:done": credentialsDone,
@@ -86,10 +138,24 @@ export const provenEvents = {
   "basic-message:received": basicMessageReceived,
 } as const;
 
-/** Canonical Proven event names. */
+/**
+ * Canonical Proven event names.
+ *
+ * @example
+ * ```ts
+ * const name: ProvenEventName = "credentials:done";
+ * ```
+ */
 export type ProvenEventName = keyof typeof provenEvents;
 
-/** The field holding each event's record id. */
+/**
+ * The field holding each event's record id (part of the dedupe id).
+ *
+ * @example
+ * ```ts
+ * provenRecordIdField["credentials:done"]; // "cred_ex_id"
+ * ```
+ */
 export const provenRecordIdField: Record<ProvenEventName, string> = {
   "connection:completed": "connection_id",
   "credentials:done": "cred_ex_id",

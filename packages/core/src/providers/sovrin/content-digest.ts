@@ -2,7 +2,15 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { parseDictionary, serializeDictionary } from "structured-headers";
 import { WebhookError } from "../../errors.js";
 
-/** Digest algorithms of `Content-Digest` (RFC 9530) that credhooks checks. */
+/**
+ * Digest algorithms of `Content-Digest` (RFC 9530) that credhooks checks.
+ *
+ * @example
+ * ```ts
+ * const algorithm: DigestAlgorithm = "sha-512";
+ * createContentDigest(Buffer.from("{}"), algorithm); // "sha-512=:…:"
+ * ```
+ */
 export type DigestAlgorithm = "sha-256" | "sha-512";
 
 const HASH_OF: Readonly<Record<DigestAlgorithm, string>> = { "sha-256": "sha256", "sha-512": "sha512" };
@@ -22,10 +30,24 @@ export function createContentDigest(body: Uint8Array, algorithm: DigestAlgorithm
   return serializeDictionary(new Map([[algorithm, [createHash(HASH_OF[algorithm]).update(body).digest(), new Map()]]]));
 }
 
-/** Which members of `Content-Digest` a verified signature covers. */
+/**
+ * Which members of `Content-Digest` a verified signature covers.
+ *
+ * @example
+ * ```ts
+ * const covered: DigestCoverage = new Set(["sha-256"]); // signed as content-digest;key="sha-256"
+ * ```
+ */
 export type DigestCoverage = "all" | ReadonlySet<string>;
 
-/** Options of {@link verifyContentDigest}. */
+/**
+ * Options of {@link verifyContentDigest}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyContentDigestOptions = { covered: "all", canonicalBody: () => Buffer.from(canonicalJson(body)) };
+ * ```
+ */
 export interface VerifyContentDigestOptions {
   /** The members covered by a verified signature: the whole field, or `;key` members. */
   readonly covered: DigestCoverage;

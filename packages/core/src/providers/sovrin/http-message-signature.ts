@@ -18,7 +18,15 @@ export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 const MAX_SIGNATURES = 8;
 const MAX_COMPONENTS = 32;
 
-/** One covered component of a verified signature: its name and parameters. */
+/**
+ * One covered component of a verified signature: its name and parameters.
+ *
+ * @example
+ * ```ts
+ * const [first]: readonly CoveredComponent[] = verified[0]!.components;
+ * first?.name; // "@method"
+ * ```
+ */
 export interface CoveredComponent {
   /** `@method`, `@path`, `content-digest`, … */
   readonly name: string;
@@ -26,7 +34,15 @@ export interface CoveredComponent {
   readonly params: ReadonlyMap<string, BareItem>;
 }
 
-/** A signature that verified. */
+/**
+ * A signature that verified.
+ *
+ * @example
+ * ```ts
+ * const [signature]: VerifiedSignature[] = await verifyHttpMessageSignatures({ message, keysFor });
+ * console.log(signature?.keyid, new Date(signature!.created * 1000));
+ * ```
+ */
 export interface VerifiedSignature {
   /** The label in `Signature` / `Signature-Input`, e.g. `sig1`. */
   readonly label: string;
@@ -39,7 +55,18 @@ export interface VerifiedSignature {
   readonly components: readonly CoveredComponent[];
 }
 
-/** Options of {@link verifyHttpMessageSignatures}. */
+/**
+ * Options of {@link verifyHttpMessageSignatures}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyHttpMessageSignaturesOptions = {
+ *   message: signedRequestOf(request),
+ *   keysFor: (kid) => keySource.keysFor(kid, tenantId),
+ *   toleranceSeconds: 600,
+ * };
+ * ```
+ */
 export interface VerifyHttpMessageSignaturesOptions extends SignatureBaseOptions {
   /** The request as its sender addressed it. */
   readonly message: SignedRequest;

@@ -1,3 +1,8 @@
+/**
+ * Sovrin (MATTR VII): Ed25519 HTTP Message Signatures (RFC 9421) with `Content-Digest`, keys from a JWKS.
+ *
+ * @module @credhooks/core/providers/sovrin
+ */
 import { verifyWith } from "../../verify-with.js";
 import { headerValue, matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
@@ -7,6 +12,7 @@ import { coversComponent, verifyHttpMessageSignatures, type VerifiedSignature } 
 import { createJwksKeySource, type JwksOption, type RemoteJwksOptions } from "./jwks-key-source.js";
 import { sovrinEnvelope, sovrinEvents } from "./schemas.js";
 import { signedRequestOf, type StructuredFieldType } from "./signature-base.js";
+import { sovrinNormalizer } from "./normalize.js";
 
 export * from "./schemas.js";
 export { createContentDigest, verifyContentDigest, canonicalJson } from "./content-digest.js";
@@ -86,7 +92,14 @@ export interface SovrinOptions {
   now?: () => number;
 }
 
-/** The Sovrin provider: its id, events and schemas. */
+/**
+ * The Sovrin provider: its id, events and schemas.
+ *
+ * @example
+ * ```ts
+ * const provider: SovrinProvider = sovrin({ jwks: process.env.SOVRIN_JWKS_URL! });
+ * ```
+ */
 export type SovrinProvider = Provider<typeof sovrinEvents>;
 
 /**
@@ -149,6 +162,7 @@ export function sovrin(options: SovrinOptions): SovrinProvider {
     responseDeadlineMs: options.responseDeadlineMs ?? SOVRIN_RESPONSE_DEADLINE_MS,
     authenticate,
     identify: identifySovrin,
+    normalize: sovrinNormalizer,
   };
 }
 

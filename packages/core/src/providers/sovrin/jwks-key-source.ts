@@ -6,6 +6,12 @@ import { WebhookError } from "../../errors.js";
 /**
  * Where Sovrin's public keys come from: a JWKS object, a JWKS as JSON text (handy for
  * environment variables), or the URL of a JWKS (`https://{tenant}/v1/webhooks/jwks`).
+ *
+ * @example
+ * ```ts
+ * const fromUrl: JwksSource = "https://acme.vii.mattr.global/v1/webhooks/jwks";
+ * const fromEnv: JwksSource = process.env.SOVRIN_JWKS!; // '{"keys":[…]}'
+ * ```
  */
 export type JwksSource = JSONWebKeySet | string | URL;
 
@@ -13,10 +19,24 @@ export type JwksSource = JSONWebKeySet | string | URL;
  * A {@link JwksSource}, or a resolver of one per tenant (the tenant id from
  * `/events/:tenantId`). A resolver returning nothing rejects the delivery with 401; a
  * resolver that throws answers 503 so the sender retries.
+ *
+ * @example
+ * ```ts
+ * // An allow-list: never build the URL from the tenant id alone, it comes from the request path.
+ * const jwks: JwksOption = (tenantId) => (tenantId ? allowedTenants.get(tenantId)?.jwksUrl : undefined);
+ * sovrin({ jwks });
+ * ```
  */
 export type JwksOption = JwksSource | ((tenantId: string | undefined) => JwksSource | null | undefined | Promise<JwksSource | null | undefined>);
 
-/** Fetching and caching of remote JWKS (passed to jose's `createRemoteJWKSet`). */
+/**
+ * Fetching and caching of remote JWKS (passed to jose's `createRemoteJWKSet`).
+ *
+ * @example
+ * ```ts
+ * sovrin({ jwks: jwksUrl, remoteJwks: { cooldownMs: 10_000, cacheMaxAgeMs: 60 * 60_000, timeoutMs: 1_000 } });
+ * ```
+ */
 export interface RemoteJwksOptions {
   /** Minimum time between refetches caused by an unknown `keyid`, in ms (default 30 s). */
   readonly cooldownMs?: number;

@@ -9,6 +9,11 @@ const optionalString = z.string().optional();
  * `OpenIdCredentialIssued`: a credential was issued through the OpenID credential
  * provisioning flow (OID4VCI). `credential` holds the issued credential itself; its shape
  * depends on `format` (`ldp_vc`, `cwt`, `mso_mdoc`, …).
+ *
+ * @example
+ * ```ts
+ * hooks.on("OpenIdCredentialIssued", (event) => store(event.payload.credentialId, event.payload.credential));
+ * ```
  */
 export const openIdCredentialIssued = z.looseObject({
   credentialId: z.string(),
@@ -22,6 +27,11 @@ export const openIdCredentialIssued = z.looseObject({
 /**
  * `OpenIdCredentialIssuedSummary`: the same issuance as `OpenIdCredentialIssued`, without
  * the credential object.
+ *
+ * @example
+ * ```ts
+ * hooks.on("OpenIdCredentialIssuedSummary", (event) => recordIssued(event.payload.credentialId, event.payload.userId));
+ * ```
  */
 export const openIdCredentialIssuedSummary = z.looseObject({
   credentialId: z.string(),
@@ -35,6 +45,11 @@ export const openIdCredentialIssuedSummary = z.looseObject({
  * `OidcIssuerCredentialIssued`: a credential was issued through the OIDC bridge. The
  * sender documents no field list for this payload, so nothing is required; the fields
  * below are typed when present and everything else passes through.
+ *
+ * @example
+ * ```ts
+ * hooks.on("OidcIssuerCredentialIssued", (event) => console.log(event.payload.issuerId, event.raw));
+ * ```
  */
 export const oidcIssuerCredentialIssued = z.looseObject({
   credentialId: optionalString,
@@ -57,7 +72,14 @@ export const sovrinEvents = {
   OidcIssuerCredentialIssued: oidcIssuerCredentialIssued,
 } as const;
 
-/** Sovrin event names. */
+/**
+ * Sovrin event names.
+ *
+ * @example
+ * ```ts
+ * const name: SovrinEventName = "OpenIdCredentialIssued";
+ * ```
+ */
 export type SovrinEventName = keyof typeof sovrinEvents;
 
 /**
@@ -83,5 +105,13 @@ export const sovrinEnvelope = z.looseObject({
   }),
 });
 
-/** A decoded Sovrin envelope. */
+/**
+ * A decoded Sovrin envelope.
+ *
+ * @example
+ * ```ts
+ * const envelope: SovrinEnvelope = sovrinEnvelope.parse(event.raw);
+ * envelope.deliveryId; // changes on every attempt; envelope.event.id does not
+ * ```
+ */
 export type SovrinEnvelope = z.output<typeof sovrinEnvelope>;

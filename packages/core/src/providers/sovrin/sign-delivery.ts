@@ -4,7 +4,14 @@ import { parseItem, serializeDictionary, serializeInnerList, type InnerList, typ
 import { createContentDigest } from "./content-digest.js";
 import { createSignatureBase } from "./signature-base.js";
 
-/** Options of {@link signSovrinDelivery}. */
+/**
+ * Options of {@link signSovrinDelivery}.
+ *
+ * @example
+ * ```ts
+ * const options: SignSovrinDeliveryOptions = { privateKey: devJwk, url: "http://localhost:3000/events/acme/sovrin", body: envelope };
+ * ```
+ */
 export interface SignSovrinDeliveryOptions {
   /** The Ed25519 private key: a JWK with `d`, or a KeyObject. */
   readonly privateKey: JWK | KeyObject;
@@ -30,7 +37,15 @@ export interface SignSovrinDeliveryOptions {
   readonly label?: string;
 }
 
-/** A signed delivery: send `body` with `headers` to the URL it was signed for. */
+/**
+ * A signed delivery: send `body` with `headers` to the URL it was signed for.
+ *
+ * @example
+ * ```ts
+ * const { body, headers }: SignedSovrinDelivery = signSovrinDelivery({ privateKey: devJwk, url, body: envelope });
+ * await fetch(url, { method: "POST", headers, body });
+ * ```
+ */
 export interface SignedSovrinDelivery {
   readonly body: Buffer;
   readonly headers: Record<string, string>;

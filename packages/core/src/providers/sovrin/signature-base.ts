@@ -15,7 +15,14 @@ import {
 import { WebhookError } from "../../errors.js";
 import type { HeaderValue, WebhookRequest } from "../../types.js";
 
-/** The structured type of an HTTP field (RFC 8941 §3), needed to re-serialize it for `;sf`. */
+/**
+ * The structured type of an HTTP field (RFC 8941 §3), needed to re-serialize it for `;sf`.
+ *
+ * @example
+ * ```ts
+ * sovrin({ jwks, structuredFields: { "x-custom-dict": "dictionary" } satisfies Record<string, StructuredFieldType> });
+ * ```
+ */
 export type StructuredFieldType = "dictionary" | "list" | "item";
 
 /**
@@ -77,7 +84,14 @@ export interface SignedRequest {
   readonly fieldOverrides?: Readonly<Record<string, string>>;
 }
 
-/** Options of {@link createSignatureBase}. */
+/**
+ * Options of {@link createSignatureBase}.
+ *
+ * @example
+ * ```ts
+ * const options: SignatureBaseOptions = { structuredFields: { "x-custom-dict": "dictionary" } };
+ * ```
+ */
 export interface SignatureBaseOptions {
   /** Structured types of fields beyond {@link KNOWN_STRUCTURED_FIELDS}, for `;sf` and `;key`. */
   readonly structuredFields?: Readonly<Record<string, StructuredFieldType>>;

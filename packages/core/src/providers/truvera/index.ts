@@ -1,13 +1,26 @@
+/**
+ * Truvera (Dock Labs): `{"token", "event", "data"}` bodies authenticated by the token inside them.
+ *
+ * @module @credhooks/core/providers/truvera
+ */
 import { verifyWith } from "../../verify-with.js";
 import { matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { truveraEvents } from "./schemas.js";
+import { truveraNormalizer } from "./normalize.js";
 
 export * from "./schemas.js";
 
-/** Options of {@link truvera}. */
+/**
+ * Options of {@link truvera}.
+ *
+ * @example
+ * ```ts
+ * const options: TruveraOptions = { token: (tenantId) => tokens.get(tenantId) };
+ * ```
+ */
 export interface TruveraOptions {
   /**
    * The secret token Truvera Workspace shows when the webhook endpoint is created; Truvera
@@ -18,7 +31,14 @@ export interface TruveraOptions {
   token: Secret;
 }
 
-/** The Truvera provider: its id, events and schemas. */
+/**
+ * The Truvera provider: its id, events and schemas.
+ *
+ * @example
+ * ```ts
+ * const provider: TruveraProvider = truvera({ token: "dev-token" });
+ * ```
+ */
 export type TruveraProvider = Provider<typeof truveraEvents>;
 
 /**
@@ -46,6 +66,7 @@ export function truvera(options: TruveraOptions): TruveraProvider {
     authenticate: (delivery) => authenticateTruvera(delivery, options.token),
     identify: identifyTruvera,
     redact: redactTruveraToken,
+    normalize: truveraNormalizer,
   };
 }
 

@@ -108,5 +108,12 @@ export const truveraEvents = {
   anchor_create: truveraChainTransaction,
 } as const;
 
-/** A Truvera event name credhooks knows. */
+/**
+ * A Truvera event name credhooks knows.
+ *
+ * @example
+ * ```ts
+ * const name: TruveraEventName = "credential_issued";
+ * ```
+ */
 export type TruveraEventName = keyof typeof truveraEvents;

@@ -1,0 +1,8 @@
+export { createProgram, runCli } from "./program.js";
+export type { CliIo } from "./program.js";
+export { startListener } from "./listen.js";
+export type { Listener, ListenOptions } from "./listen.js";
+export { checkNames, sampleDelivery, sendSample, UsageError } from "./send.js";
+export type { SendOptions, SendOutcome } from "./send.js";
+export { CREDENTIAL_VARIABLES, listenReceivers } from "./receivers.js";
+export type { ListenReceiver } from "./receivers.js";

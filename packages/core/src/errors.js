@@ -1,0 +1,103 @@
+/**
+ * The closed set of error codes credhooks answers with, and the one table that maps each
+ * code to its HTTP status. Every rejection a sender or a user sees goes through here.
+ *
+ * @example
+ * ```ts
+ * ERROR_STATUS.INVALID_SIGNATURE; // 401
+ * const retryable = Object.entries(ERROR_STATUS).filter(([, status]) => status === 503); // ask the sender to retry
+ * ```
+ */
+export const ERROR_STATUS = {
+    /** The HTTP method is not one the provider sends (usually only POST). */
+    METHOD_NOT_ALLOWED: 405,
+    /** The path under the mount point is not a route of the provider. */
+    UNKNOWN_ROUTE: 404,
+    /** The body is larger than `maxBodyBytes` (1 MiB by default). */
+    PAYLOAD_TOO_LARGE: 413,
+    /** The body is not JSON (by `Content-Type`) or is content-encoded. */
+    UNSUPPORTED_MEDIA_TYPE: 415,
+    /** The body could not be read from the connection (aborted, wrong length). */
+    INVALID_BODY: 400,
+    /** The body is not valid JSON (or not UTF-8). */
+    INVALID_JSON: 400,
+    /** No credential (API key, token, signature headers) came with the request. */
+    MISSING_CREDENTIALS: 401,
+    /** A credential came but does not match what is configured for the tenant. */
+    INVALID_CREDENTIALS: 401,
+    /** A signature is present but does not verify. */
+    INVALID_SIGNATURE: 401,
+    /** A signed timestamp is older than the tolerance allows. */
+    TIMESTAMP_TOO_OLD: 401,
+    /** A signed timestamp lies further in the future than the tolerance allows. */
+    TIMESTAMP_IN_FUTURE: 401,
+    /** The signing key named by the request is not known. */
+    UNKNOWN_KEY: 401,
+    /** The credential resolver (or key source) failed: the sender should retry. */
+    CREDENTIALS_UNAVAILABLE: 503,
+    /** The authenticated body does not match the event's schema. */
+    INVALID_PAYLOAD: 400,
+    /** The same event is being processed right now; retry later. */
+    DUPLICATE_IN_FLIGHT: 409,
+    /** The dedupe store could not be reached: the sender should retry. */
+    STORE_UNAVAILABLE: 503,
+    /** One or more handlers threw; the event is not marked done and a retry runs it again. */
+    HANDLER_FAILED: 500,
+    /** A body parser consumed the request stream and left no raw copy of the bytes. */
+    RAW_BODY_UNAVAILABLE: 500,
+    /** A bug in credhooks or in a provider: never caused by the sender's input. */
+    INTERNAL_ERROR: 500,
+};
+// Statuses that ask the sender to come back: say when.
+const RETRY_LATER = {
+    DUPLICATE_IN_FLIGHT: { "retry-after": "5" },
+    CREDENTIALS_UNAVAILABLE: { "retry-after": "10" },
+    STORE_UNAVAILABLE: { "retry-after": "10" },
+};
+/**
+ * The one error class credhooks uses. `code` is from a closed set; `status` follows from it.
+ *
+ * @example
+ * ```ts
+ * throw new WebhookError("INVALID_CREDENTIALS", "X-API-Key does not match the key configured for this tenant.");
+ * ```
+ */
+export class WebhookError extends Error {
+    name = "WebhookError";
+    code;
+    status;
+    /** Response headers that belong with this error (`Allow` on 405, `Retry-After` on 409/503). */
+    headers;
+    constructor(code, message, options) {
+        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+        this.code = code;
+        this.status = ERROR_STATUS[code];
+        this.headers = options?.headers ?? RETRY_LATER[code];
+    }
+}
+/**
+ * The HTTP status of an error code.
+ *
+ * @example
+ * ```ts
+ * statusOf("INVALID_PAYLOAD"); // 400
+ * ```
+ */
+export function statusOf(code) {
+    return ERROR_STATUS[code];
+}
+/**
+ * True when `value` is a {@link WebhookError}.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await provider.authenticate(delivery);
+ * } catch (error) {
+ *   if (isWebhookError(error)) console.log(error.code, error.status); // e.g. "INVALID_SIGNATURE" 401
+ * }
+ * ```
+ */
+export function isWebhookError(value) {
+    return value instanceof WebhookError;
+}

@@ -1,0 +1,33 @@
+import type { z } from "zod";
+import type { NormalizedMatch, Normalizer } from "../../normalized-events.js";
+import { nonEmptyString } from "../subject-id.js";
+import type { ProvenEventName, provenEvents } from "./schemas.js";
+
+type Mapping = { [N in ProvenEventName]?: (payload: z.output<(typeof provenEvents)[N]>) => NormalizedMatch | undefined };
+
+// Proven names outcomes, so each event maps to one normalized event; presentations map
+// only when the payload says they verified (ACA-Py sends `verified: "false"` for a
+// presentation that failed under the same event).
+const mapping: Mapping = {
+  "connection:completed": (p) => ({ name: "connection.established", recordId: p.connection_id }),
+  "credentials:done": (p) => ({ name: "credential.issued", recordId: p.cred_ex_id }),
+  "oid4vc-credential:issued": (p) => ({ name: "credential.issued", recordId: p.exchange_id, subject: nonEmptyString(p.credential_subject?.["id"]) }),
+  "presentation:verified": (p) => (p.verified === true || p.verified === "true" ? { name: "presentation.verified", recordId: p.pres_ex_id } : undefined),
+  // OID4VP reports the outcome in `state` ("presentation-valid" / "presentation-invalid").
+  "oid4vc-presentation:verified": (p) =>
+    p.state === "presentation-valid" || p["verified"] === true || p["verified"] === "true" ? { name: "presentation.verified", recordId: p.presentation_id } : undefined,
+  "basic-message:received": (p) => ({ name: "message.received", recordId: p.message_id }),
+};
+
+/**
+ * Proven's mapping to the cross-provider vocabulary (see `providers/NORMALIZED.md`).
+ *
+ * @example
+ * ```ts
+ * hooks.on("credential.issued", (event) => event.payload.recordId); // cred_ex_id or exchange_id
+ * ```
+ */
+export const provenNormalizer: Normalizer = (event) => {
+  const map = Object.hasOwn(mapping, event.name) ? (mapping[event.name as ProvenEventName] as ((payload: unknown) => NormalizedMatch | undefined) | undefined) : undefined;
+  return map?.(event.payload);
+};
