@@ -54,7 +54,10 @@ export function decodeJsonBody(headers: Readonly<Record<string, HeaderValue>>, r
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const detail = error instanceof Error ? error.message.slice(0, 160) : "parse error";
-    throw new WebhookError("INVALID_JSON", `The body is not valid JSON: ${detail}`);
+    // V8's message quotes the body around the error, and the body may hold a secret
+    // (Truvera's token, Crossmint's data.secret): report the position only.
+    const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+    const where = position === undefined ? (error instanceof Error && /end of JSON input/.test(error.message) ? " (it ends too early)" : "") : ` at position ${position}`;
+    throw new WebhookError("INVALID_JSON", `The body is not valid JSON${where}; send the JSON exactly as serialized.`);
   }
 }

@@ -49,12 +49,15 @@ export const ERROR_STATUS = {
   INTERNAL_ERROR: 500,
 } as const satisfies Record<string, number>;
 
-// Statuses that ask the sender to come back: say when.
-const RETRY_LATER: Partial<Record<string, Record<string, string>>> = {
+// Headers that go with some errors: when to come back, and closing a half-read connection.
+const DEFAULT_HEADERS: Partial<Record<string, Record<string, string>>> = {
   DUPLICATE_IN_FLIGHT: { "retry-after": "5" },
   CREDENTIALS_UNAVAILABLE: { "retry-after": "10" },
   STORE_UNAVAILABLE: { "retry-after": "10" },
-};
+  // The rest of the body was never read: the connection cannot carry another request.
+  PAYLOAD_TOO_LARGE: { connection: "close" },
+  INVALID_BODY: { connection: "close" },
+}
 
 /**
  * One of credhooks' error codes.
@@ -85,7 +88,7 @@ export class WebhookError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
-    this.headers = options?.headers ?? RETRY_LATER[code];
+    this.headers = options?.headers ?? DEFAULT_HEADERS[code];
   }
 }
 

@@ -9,7 +9,7 @@ import type { Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
 import type { DeliveryContext, IdentifiedEvent, Provider, RouteMatch } from "../../types.js";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalHash } from "../canonical-json.js";
 import { parseLissiEventPath, type LissiEventPath } from "./event-path.js";
 import { lissiEvents } from "./schemas.js";
 import { lissiNormalizer } from "./normalize.js";
@@ -166,12 +166,7 @@ function updatePayload(parsed: LissiEventPath, content: unknown): unknown {
 /** The content hash of the dedupe id: no body (or a JSON null) hashes like an empty body. */
 function hashContent(content: unknown, rawBody: Buffer): string {
   if (content === undefined || content === null) return contentHash("");
-  try {
-    return contentHash(canonicalJson(content));
-  } catch {
-    // Nesting too deep to serialize recursively: the raw bytes still identify the delivery.
-    return contentHash(rawBody);
-  }
+  return canonicalHash(content, rawBody);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

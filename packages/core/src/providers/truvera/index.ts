@@ -6,7 +6,7 @@
 import { verifyWith } from "../../verify-with.js";
 import { matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
-import { contentHash } from "../../hash.js";
+import { canonicalHash } from "../canonical-json.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { truveraEvents } from "./schemas.js";
 import { truveraNormalizer } from "./normalize.js";
@@ -97,7 +97,7 @@ function identifyTruvera(delivery: DeliveryContext): IdentifiedEvent {
   }
   const name = body["event"];
   const data = body["data"];
-  return { name, payload: data, raw: redactTruveraToken(body), dedupeId: truveraDedupeId(name, data) };
+  return { name, payload: data, raw: redactTruveraToken(body), dedupeId: truveraDedupeId(name, data, delivery.rawBody) };
 }
 
 /**
@@ -111,8 +111,10 @@ function identifyTruvera(delivery: DeliveryContext): IdentifiedEvent {
  * truveraDedupeId("proof_submitted", { id: "7fbb…", verified: true }); // "proof_submitted:Xr4…"
  * ```
  */
-export function truveraDedupeId(event: string, data: unknown): string {
-  return `${event}:${contentHash(event, canonicalJson(data))}`;
+export function truveraDedupeId(event: string, data: unknown, rawBody: Uint8Array = new Uint8Array()): string {
+  // A body nested too deeply to serialize falls back to its raw bytes (token included: such
+  // a body is hostile, not a retry that must survive a token rotation).
+  return `${event}:${canonicalHash(data, rawBody, event)}`;
 }
 
 /**
@@ -131,15 +133,6 @@ export function redactTruveraToken(body: unknown): unknown {
 }
 
 /** JSON with object keys sorted at every level: equal values give equal strings. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,8 +1,10 @@
+import { contentHash } from "../hash.js";
+
 /**
  * Serializes a decoded JSON value with object keys sorted, so two encodings of the same
  * value (whitespace, key order) give the same string. Lissi can send one event either
- * as a body on its own path or inside a shared-topic envelope; hashing this form lets both
- * dedupe to the same id.
+ * as a body on its own path or inside a shared-topic envelope, and Truvera's dedupe id
+ * must not depend on its token; hashing this form of the part that matters serves both.
  *
  * @example
  * ```ts
@@ -18,4 +20,22 @@ export function canonicalJson(value: unknown): string {
   }
   // JSON.parse yields only strings, finite numbers, booleans and null here.
   return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * A content hash of `value` in canonical form; when the value is nested too deeply to
+ * serialize (a hostile body), the hash of `fallback` (the raw bytes) instead, so a dedupe
+ * id never turns into a crash.
+ *
+ * @example
+ * ```ts
+ * canonicalHash(body.data, delivery.rawBody, body.event);
+ * ```
+ */
+export function canonicalHash(value: unknown, fallback: Uint8Array, ...prefix: string[]): string {
+  try {
+    return contentHash(...prefix, canonicalJson(value));
+  } catch {
+    return contentHash(...prefix, fallback);
+  }
 }
