@@ -5,15 +5,8 @@ import { DOCUMENTED_PACKAGES, ROOT, entryPointsOf, exportDocs, type ExportDoc } 
 
 // Every public export (every name reachable from a package's `exports` map) carries a TSDoc
 // comment with an `@example`: the API reference (`pnpm run docs`) and editors show them.
-//
-// The ACA-Py provider is being written right now; its remaining gaps are listed here so
-// the rest stays enforced. Remove a name once it has an example.
-const PENDING = new Set([
-  "@credhooks/core/providers/acapy AcapyTopic",
-  "@credhooks/core/providers/acapy AcapyEventSchema",
-  "@credhooks/core/providers/acapy AcapyEventName",
-  "@credhooks/core/providers/acapy AcapyPayload",
-]);
+
+const PENDING = new Set<string>([]);
 
 const entries = DOCUMENTED_PACKAGES.flatMap(entryPointsOf);
 const label = (doc: ExportDoc): string => `${doc.entry} ${doc.name}`;

@@ -1,3 +1,5 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Provider, Webhooks } from "@credhooks/core";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
@@ -57,4 +59,24 @@ export function examplePort(env: NodeJS.ProcessEnv): number {
   const port = Number(env["PORT"] ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env["PORT"])}`);
   return port;
+}
+
+/**
+ * Starts an example server on 127.0.0.1:`PORT` and prints the listening line on stdout;
+ * a port already taken is a clear message on stderr and exit code 1. SIGTERM and SIGINT
+ * close it.
+ */
+export function serveExample(server: Server, env: NodeJS.ProcessEnv): Server {
+  const port = examplePort(env);
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`[credhooks example] cannot listen on 127.0.0.1:${port}: ${error.code === "EADDRINUSE" ? "the port is in use (set PORT to another one)" : error.message}\n`);
+    process.exit(1);
+  });
+  server.listen(port, "127.0.0.1", () => {
+    process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  return server;
 }

@@ -1,7 +1,7 @@
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import express from "express";
 import { webhooks } from "@credhooks/express";
-import { addExampleHandlers, examplePort, exampleReceivers } from "../../shared/example-receivers.js";
+import { addExampleHandlers, exampleReceivers, serveExample } from "../../shared/example-receivers.js";
 
 // credhooks on Express: one receiver per provider, under /events/:tenantId/<provider>.
 const app = express();
@@ -15,9 +15,4 @@ app.use((_req, res) => {
   res.status(404).json({ error: { code: "UNKNOWN_ROUTE", message: "Webhooks are received at /events/:tenantId/<provider>." } });
 });
 
-const server = app.listen(examplePort(process.env), "127.0.0.1", () => {
-  process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-});
-const stop = () => server.close(() => process.exit(0));
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+serveExample(createServer(app), process.env);

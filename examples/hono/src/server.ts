@@ -1,8 +1,8 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { createServer } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { webhooks } from "@credhooks/fetch";
-import { addExampleHandlers, examplePort, exampleReceivers } from "../../shared/example-receivers.js";
+import { addExampleHandlers, exampleReceivers, serveExample } from "../../shared/example-receivers.js";
 
 // credhooks through the fetch handler `(Request) => Promise<Response>`, here on Hono. The
 // same handler serves Next.js route handlers, Bun and Deno.
@@ -16,9 +16,5 @@ for (const receiver of exampleReceivers(process.env)) {
 }
 app.notFound((c) => c.json({ error: { code: "UNKNOWN_ROUTE", message: "Webhooks are received at /events/:tenantId/<provider>." } }, 404));
 
-const server = serve({ fetch: app.fetch, port: examplePort(process.env), hostname: "127.0.0.1" }, (info: AddressInfo) => {
-  process.stdout.write(`listening on http://127.0.0.1:${info.port}\n`);
-});
-const stop = () => server.close(() => process.exit(0));
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+// @hono/node-server's request listener drains bodies a handler leaves unread.
+serveExample(createServer(getRequestListener(app.fetch)), process.env);

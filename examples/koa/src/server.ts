@@ -1,7 +1,7 @@
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import Koa from "koa";
 import { webhooks } from "@credhooks/koa";
-import { addExampleHandlers, examplePort, exampleReceivers } from "../../shared/example-receivers.js";
+import { addExampleHandlers, exampleReceivers, serveExample } from "../../shared/example-receivers.js";
 
 // credhooks on Koa: one receiver per provider, each matching its own mount path.
 const app = new Koa();
@@ -15,9 +15,4 @@ app.use((ctx) => {
   ctx.body = { error: { code: "UNKNOWN_ROUTE", message: "Webhooks are received at /events/:tenantId/<provider>." } };
 });
 
-const server = app.listen(examplePort(process.env), "127.0.0.1", () => {
-  process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
-});
-const stop = () => server.close(() => process.exit(0));
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+serveExample(createServer(app.callback()), process.env);

@@ -1,3 +1,8 @@
+/**
+ * The credhooks command line, as a library: build the program or run it.
+ *
+ * @module credhooks
+ */
 export { createProgram, runCli } from "./program.js";
 export type { CliIo } from "./program.js";
 export { startListener } from "./listen.js";

@@ -1,3 +1,8 @@
+/**
+ * Build correctly authenticated test deliveries for every credhooks provider.
+ *
+ * @module @credhooks/testing
+ */
 export { DEFAULT_TENANT, PROVIDER_IDS, sendDelivery, toVerifiableRequest } from "./delivery.js";
 export type { DeliveryOptions, ProviderId, TestDelivery } from "./delivery.js";
 export { SAMPLES, buildDelivery, deliveries, eventsOf, isProviderId } from "./deliveries.js";

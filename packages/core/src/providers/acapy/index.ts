@@ -1,3 +1,9 @@
+/**
+ * ACA-Py: bare records posted to `/topic/{topic}/`, authenticated by `x-api-key`, with the
+ * sub-wallet in `x-wallet-id`.
+ *
+ * @module @credhooks/core/providers/acapy
+ */
 import { verifyWith } from "../../verify-with.js";
 import { verifyApiKeyHeader } from "../../api-key-auth.js";
 import { headerValue, matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";

@@ -340,7 +340,14 @@ export const ACAPY_TOPIC_STATES = {
  */
 export const ACAPY_STATELESS_TOPICS = ["issue_credential_v2_0_indy", "issue_credential_v2_0_ld_proof", "issue_credential_v2_0_anoncreds", "problem_report"] as const;
 
-/** A topic credhooks types. */
+/**
+ * A topic credhooks types.
+ *
+ * @example
+ * ```ts
+ * const topic: AcapyTopic = "issue_credential_v2_0"; // posted to /topic/issue_credential_v2_0/
+ * ```
+ */
 export type AcapyTopic = keyof typeof ACAPY_TOPIC_STATES | (typeof ACAPY_STATELESS_TOPICS)[number];
 
 /**
@@ -395,7 +402,14 @@ function eventSchema<const T extends string, const S extends string | undefined,
   });
 }
 
-/** The schema of one ACA-Py event: topic, state, wallet id and record. */
+/**
+ * The schema of one ACA-Py event: topic, state, wallet id and record.
+ *
+ * @example
+ * ```ts
+ * type Done = z.output<(typeof acapyEvents)["issue_credential_v2_0.done"]>; // one AcapyEventSchema's output
+ * ```
+ */
 export type AcapyEventSchema<T extends string, S extends string | undefined, R extends z.ZodType> = ReturnType<typeof eventSchema<T, S, R>>;
 
 function topicEvents<const T extends keyof typeof ACAPY_TOPIC_STATES, R extends z.ZodType>(topic: T, record: R) {
@@ -432,8 +446,25 @@ export const acapyEvents = {
   ...statelessEvent("problem_report", acapyProblemReport),
 };
 
-/** An ACA-Py event name credhooks knows, e.g. `"issue_credential_v2_0.done"`. */
+/**
+ * An ACA-Py event name credhooks knows: topic and state.
+ *
+ * @example
+ * ```ts
+ * const name: AcapyEventName = "issue_credential_v2_0.done";
+ * hooks.on(name, (event) => console.log(event.payload.record.cred_ex_id));
+ * ```
+ */
 export type AcapyEventName = keyof typeof acapyEvents;
 
-/** The typed payload of an ACA-Py event. */
+/**
+ * The typed payload of an ACA-Py event: `{ topic, state, walletId, record }`.
+ *
+ * @example
+ * ```ts
+ * function onActive(payload: AcapyPayload<"connections.active">) {
+ *   return payload.record.connection_id;
+ * }
+ * ```
+ */
 export type AcapyPayload<N extends AcapyEventName> = z.output<(typeof acapyEvents)[N]>;
