@@ -29,7 +29,7 @@ function isTrue(value: string | boolean | null | undefined): boolean {
 }
 
 /**
- * ACA-Py's mapping to the cross-provider vocabulary (see `providers/NORMALIZED.md`).
+ * ACA-Py's mapping to the cross-provider vocabulary (the table is in the root README, "Normalized events").
  *
  * @example
  * ```ts

@@ -18,7 +18,7 @@ const mapping: Mapping = {
 };
 
 /**
- * Crossmint's mapping to the cross-provider vocabulary (see `providers/NORMALIZED.md`).
+ * Crossmint's mapping to the cross-provider vocabulary (the table is in the root README, "Normalized events").
  *
  * @example
  * ```ts

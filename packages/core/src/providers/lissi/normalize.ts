@@ -24,7 +24,7 @@ const mapping: Mapping = {
 };
 
 /**
- * Lissi's mapping to the cross-provider vocabulary (see `providers/NORMALIZED.md`).
+ * Lissi's mapping to the cross-provider vocabulary (the table is in the root README, "Normalized events").
  *
  * @example
  * ```ts

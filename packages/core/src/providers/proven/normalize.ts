@@ -20,7 +20,7 @@ const mapping: Mapping = {
 };
 
 /**
- * Proven's mapping to the cross-provider vocabulary (see `providers/NORMALIZED.md`).
+ * Proven's mapping to the cross-provider vocabulary (the table is in the root README, "Normalized events").
  *
  * @example
  * ```ts

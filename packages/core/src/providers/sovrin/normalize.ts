@@ -23,7 +23,7 @@ const mapping: Mapping = {
 };
 
 /**
- * Sovrin's mapping to the cross-provider vocabulary (see `providers/NORMALIZED.md`).
+ * Sovrin's mapping to the cross-provider vocabulary (the table is in the root README, "Normalized events").
  *
  * @example
  * ```ts

@@ -27,7 +27,7 @@ const mapping: Mapping = {
 };
 
 /**
- * Truvera's mapping to the cross-provider vocabulary (see `providers/NORMALIZED.md`).
+ * Truvera's mapping to the cross-provider vocabulary (the table is in the root README, "Normalized events").
  *
  * @example
  * ```ts
