@@ -294,7 +294,7 @@ describe("createWebhooks pipeline", () => {
   it("settles the claim before the response deadline starts: a slow store never yields a 202 for an unclaimed event", async () => {
     const inner = new LruDedupeStore();
     const slow: DedupeStore = {
-      claim: async (key, lease) => {
+      claim: async () => {
         await new Promise((r) => setTimeout(r, 60));
         throw new Error("timeout");
       },
