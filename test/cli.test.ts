@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(root, "packages/cli/bin/credhooks.js");
 // Credentials from the developer's shell must not leak into these runs.
 const CLEAN_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => !["PROVEN_API_KEY", "LISSI_API_KEY", "TRUVERA_TOKEN", "CROSSMINT_SECRET", "SOVRIN_JWKS", "SOVRIN_JWKS_URL", "PORT", "CREDHOOKS_CLI_DIST"].includes(name)),
+  Object.entries(process.env).filter(([name]) => !["PROVEN_API_KEY", "LISSI_API_KEY", "TRUVERA_TOKEN", "CROSSMINT_SECRET", "SOVRIN_JWKS", "SOVRIN_JWKS_URL", "ACAPY_API_KEY", "PORT", "CREDHOOKS_CLI_DIST"].includes(name)),
 );
 
 interface Run {
@@ -105,10 +105,12 @@ describe("credhooks --help", () => {
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/Usage: credhooks \[options\] \[command\]/);
     for (const command of ["send [options] <provider> <event>", "listen [options]", "events [provider]"]) expect(top.stdout).toContain(command);
-    expect(top.stdout).toContain("Providers: proven, lissi, truvera, crossmint, sovrin");
-    for (const variable of ["PROVEN_API_KEY", "LISSI_API_KEY", "TRUVERA_TOKEN", "CROSSMINT_SECRET", "SOVRIN_JWKS"]) expect(top.stdout).toContain(variable);
+    expect(top.stdout).toContain("Providers: proven, lissi, truvera, crossmint, sovrin, acapy");
+    for (const variable of ["PROVEN_API_KEY", "LISSI_API_KEY", "TRUVERA_TOKEN", "CROSSMINT_SECRET", "SOVRIN_JWKS", "ACAPY_API_KEY"]) expect(top.stdout).toContain(variable);
+    expect(top.stdout).toContain("credhooks send acapy issue_credential_v2_0.done --wallet-id");
     expect(send.code).toBe(0);
-    for (const option of ["--url <url>", "--tenant <id>", "--secret <value>", "--data <file>", "--id <id>", "--shared-topic"]) expect(send.stdout).toContain(option);
+    for (const option of ["--url <url>", "--tenant <id>", "--secret <value>", "--data <file>", "--id <id>", "--shared-topic", "--wallet-id <id>"]) expect(send.stdout).toContain(option);
+    expect(send.stdout).toMatch(/acapy\s+ACAPY_API_KEY\s+x-api-key/);
     expect(listenHelp.code).toBe(0);
     for (const option of ["-p, --port <port>", "--host <host>", "--json"]) expect(listenHelp.stdout).toContain(option);
     expect(events.code).toBe(0);
@@ -134,7 +136,7 @@ describe("credhooks send: mistakes", () => {
       cli(["send", "proven", "credentials:done", "--colour"]),
     ]);
     expect(provider.code).toBe(2);
-    expect(provider.stderr).toBe('error: unknown provider "provn". Valid providers: proven, lissi, truvera, crossmint, sovrin.\n');
+    expect(provider.stderr).toBe('error: unknown provider "provn". Valid providers: proven, lissi, truvera, crossmint, sovrin, acapy.\n');
     expect(event.code).toBe(2);
     expect(event.stderr).toContain('error: unknown lissi event "connection:updated". Valid lissi events: ' + eventsOf("lissi").join(", ") + ".");
     expect(command.code).toBe(2);
@@ -154,6 +156,7 @@ describe("credhooks send: mistakes", () => {
   it("rejects bad option values before sending anything", async () => {
     const dir = mkdtempSync(join(tmpdir(), "credhooks-cli-"));
     writeFileSync(join(dir, "bad.json"), "{not json");
+    writeFileSync(join(dir, "abandoned.json"), JSON.stringify({ connection_id: "c1", state: "abandoned" }));
     const cases: Array<[string[], RegExp]> = [
       [["send", "proven", "credentials:done", "--url", "localhost:3000/x"], /--url must be an http or https URL/],
       [["send", "proven", "credentials:done", "--url", "not a url"], /--url must be an absolute URL/],
@@ -161,6 +164,9 @@ describe("credhooks send: mistakes", () => {
       [["send", "proven", "credentials:done", "--data", join(dir, "missing.json")], /--data: cannot read .*missing\.json.*ENOENT/],
       [["send", "proven", "credentials:done", "--id", "x"], /--id applies to crossmint \(svix-id\) and sovrin \(event\.id\) only/],
       [["send", "truvera", "did_create", "--shared-topic"], /--shared-topic applies to lissi only/],
+      [["send", "proven", "credentials:done", "--wallet-id", "w1"], /--wallet-id applies to acapy only/],
+      [["send", "acapy", "connections.finished"], /unknown acapy event "connections\.finished"\. Valid acapy events: connections\.init, /],
+      [["send", "acapy", "connections.active", "--data", join(dir, "abandoned.json")], /An ACA-Py connections\.active record has state "active", got "abandoned"/],
       [["send", "sovrin", "OpenIdCredentialIssued", "--secret", "{}"], /private Ed25519 JWK with "d" and "kid"/],
       [["listen", "--port", "http"], /expected a port number/],
     ];
@@ -191,7 +197,8 @@ describe("credhooks send → credhooks listen", () => {
       const provider = PROVIDER_IDS[i]!;
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
-      expect(run.stdout).toBe(`→ POST ${listener.url}/events/cli/${provider}${provider === "lissi" ? "/connections/b25de7d9-3c8e-4b5a-9f0e-6a1d2c3b4e5f/update" : ""}  (${provider} ${eventsOf(provider)[0]})\n← 200 OK\n{"received":true}\n`);
+      const below = { lissi: "/connections/b25de7d9-3c8e-4b5a-9f0e-6a1d2c3b4e5f/update", acapy: "/topic/connections/" }[provider as string] ?? "";
+      expect(run.stdout).toBe(`→ POST ${listener.url}/events/cli/${provider}${below}  (${provider} ${eventsOf(provider)[0]})\n← 200 OK\n{"received":true}\n`);
     });
     await listener.waitFor((lines) => lines.length >= PROVIDER_IDS.length);
     expect(
@@ -232,6 +239,39 @@ describe("credhooks send → credhooks listen", () => {
       { type: "event", provider: "crossmint", tenant: "acme", event: "credential.creation.failed", id: "msg_cli_same", known: true, payload: { error: { message: "the subject does not match", code: 422 } } },
       { type: "duplicate", method: "POST", path: "/events/acme/crossmint", status: 200 },
     ]);
+  });
+
+  it("sends ACA-Py records from a sub-wallet: --data is the record, --wallet-id its x-wallet-id; ACA-Py's redelivery is a duplicate", async () => {
+    listener.lines.length = 0;
+    const dir = mkdtempSync(join(tmpdir(), "credhooks-cli-"));
+    const file = join(dir, "record.json");
+    writeFileSync(file, JSON.stringify({ cred_ex_id: "ex-cli", role: "issuer", updated_at: "2025-03-13T22:15:02.479961Z" }));
+    const args = ["send", "acapy", "issue_credential_v2_0.done", "--url", listener.url, "--tenant", "wallet-1", "--wallet-id", "wallet-1", "--data", file];
+    const first = await cli(args);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(`→ POST ${listener.url}/events/wallet-1/acapy/topic/issue_credential_v2_0/  (acapy issue_credential_v2_0.done)\n← 200 OK\n{"received":true}\n`);
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('{"received":true,"duplicate":true}');
+    const wrongKey = await cli(["send", "acapy", "connections.active", "--url", listener.url, "--secret", "not-the-acapy-key"]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stdout).toContain('"code":"INVALID_CREDENTIALS"');
+    await listener.waitFor((lines) => lines.length >= 3);
+    expect(listener.json()).toEqual([
+      {
+        type: "event",
+        provider: "acapy",
+        tenant: "wallet-1",
+        event: "issue_credential_v2_0.done",
+        id: "wallet-1/issue_credential_v2_0:ex-cli:done:2025-03-13T22:15:02.479961Z",
+        known: true,
+        payload: { topic: "issue_credential_v2_0", state: "done", walletId: "wallet-1", record: { cred_ex_id: "ex-cli", role: "issuer", updated_at: "2025-03-13T22:15:02.479961Z", state: "done" } },
+      },
+      { type: "duplicate", method: "POST", path: "/events/wallet-1/acapy/topic/issue_credential_v2_0/", status: 200 },
+      { type: "rejected", method: "POST", path: "/events/acme/acapy/topic/connections/", status: 401, code: "INVALID_CREDENTIALS", message: expect.stringContaining("x-api-key") },
+    ]);
+    expect(listener.lines.join("\n")).not.toContain("not-the-acapy-key");
   });
 
   it("exits 1 on a refused delivery and the listener says why, without the secret", async () => {
@@ -283,7 +323,7 @@ describe("credhooks listen", () => {
 
   it("takes credentials from the example servers' environment variables", async () => {
     const jwks = generateSovrinKeyPair("env-key");
-    const listener = await listen(["--json"], { PROVEN_API_KEY: "env-proven-key", SOVRIN_JWKS: JSON.stringify(jwks.jwks) });
+    const listener = await listen(["--json"], { PROVEN_API_KEY: "env-proven-key", SOVRIN_JWKS: JSON.stringify(jwks.jwks), ACAPY_API_KEY: "env-acapy-key" });
     try {
       // send reads the same variables, so both sides agree...
       expect((await cliInProcess(["send", "proven", "credentials:done", "--url", listener.url], { PROVEN_API_KEY: "env-proven-key" })).code).toBe(0);
@@ -291,10 +331,12 @@ describe("credhooks listen", () => {
       expect((await cliInProcess(["send", "proven", "credentials:done", "--url", listener.url])).code).toBe(1);
       expect((await cliInProcess(["send", "sovrin", "OpenIdCredentialIssued", "--url", listener.url])).code).toBe(1);
       expect((await cliInProcess(["send", "sovrin", "OpenIdCredentialIssued", "--url", listener.url, "--secret", JSON.stringify(jwks.privateJwk)])).code).toBe(0);
+      expect((await cliInProcess(["send", "acapy", "connections.active", "--url", listener.url], { ACAPY_API_KEY: "env-acapy-key" })).code).toBe(0);
+      expect((await cliInProcess(["send", "acapy", "connections.active", "--url", listener.url])).code).toBe(1);
       // Other providers keep their development credentials.
       expect((await cliInProcess(["send", "truvera", "proof_submitted", "--url", listener.url])).code).toBe(0);
-      await listener.waitFor((lines) => lines.length >= 5);
-      expect(listener.json().map((line) => line["type"])).toEqual(["event", "rejected", "rejected", "event", "event"]);
+      await listener.waitFor((lines) => lines.length >= 7);
+      expect(listener.json().map((line) => line["type"])).toEqual(["event", "rejected", "rejected", "event", "event", "rejected", "event"]);
     } finally {
       await listener.stop();
     }

@@ -6,6 +6,7 @@ import { Webhook } from "svix";
 import { createVerifier, httpbis } from "http-message-signatures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebhooks, verifyWebhook, type Provider, type WebhookEvent } from "@credhooks/core";
+import { acapy } from "@credhooks/core/providers/acapy";
 import { crossmint } from "@credhooks/core/providers/crossmint";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
@@ -13,6 +14,7 @@ import { sovrin } from "@credhooks/core/providers/sovrin";
 import { truvera } from "@credhooks/core/providers/truvera";
 import { webhooks as nodeWebhooks } from "@credhooks/node";
 import {
+  ACAPY_SAMPLES,
   DEV_CREDENTIALS,
   DEV_SOVRIN_KEY_PAIR,
   DEV_SOVRIN_SIGNING_JWK,
@@ -38,6 +40,7 @@ import { provenFixtures } from "./fixtures/proven/index.js";
 import { truveraFixtures } from "./fixtures/truvera/index.js";
 import { crossmintFixture } from "./fixtures/crossmint/index.js";
 import { sovrinFixtures } from "./fixtures/sovrin/index.js";
+import { ACAPY_WALLET_ID, acapyFixtures } from "./fixtures/acapy/index.js";
 
 // The receivers the test kit's defaults are meant for: the example servers' providers,
 // configured with the development credentials.
@@ -47,6 +50,7 @@ const devProviders: Record<ProviderId, Provider> = {
   truvera: truvera({ token: DEV_CREDENTIALS.TRUVERA_TOKEN }),
   crossmint: crossmint({ secret: DEV_CREDENTIALS.CROSSMINT_SECRET }),
   sovrin: sovrin({ jwks: DEV_CREDENTIALS.SOVRIN_JWKS }),
+  acapy: acapy({ apiKey: DEV_CREDENTIALS.ACAPY_API_KEY }),
 };
 
 const build = (provider: ProviderId, event: string, options: Record<string, unknown> = {}) => buildDelivery(provider, event, undefined, options);
@@ -54,12 +58,19 @@ const every = PROVIDER_IDS.flatMap((provider) => eventsOf(provider).map((event) 
 const verify = (provider: Provider, delivery: TestDelivery) => verifyWebhook(provider, toVerifiableRequest(delivery));
 const withBody = (d: TestDelivery, body: string): TestDelivery => ({ ...d, body });
 const withHeader = (d: TestDelivery, name: string, value: string): TestDelivery => ({ ...d, headers: { ...d.headers, [name]: value } });
+const sample = (provider: ProviderId, event: string): Record<string, unknown> => (SAMPLES[provider] as Record<string, Record<string, unknown>>)[event]!;
+/** What the handler receives for the builder's default payload: the sample itself, or (ACA-Py) the record in its wrapper. */
+const handledPayload = (provider: ProviderId, event: string): unknown => {
+  const payload = sample(provider, event);
+  return provider === "acapy" ? { topic: event.split(".")[0], state: payload["state"], record: payload } : payload;
+};
 
 /** Changes a delivery after it was authenticated, the way each provider's protection must catch. */
 const tampered: Record<ProviderId, { change(d: TestDelivery): TestDelivery; code: string }> = {
   // API keys authenticate the sender, not the body: a forged key is what must fail.
   proven: { change: (d) => withHeader(d, "x-api-key", d.headers["x-api-key"] + "x"), code: "INVALID_CREDENTIALS" },
   lissi: { change: (d) => withHeader(d, "x-api-key", d.headers["x-api-key"] + "x"), code: "INVALID_CREDENTIALS" },
+  acapy: { change: (d) => withHeader(d, "x-api-key", d.headers["x-api-key"] + "x"), code: "INVALID_CREDENTIALS" },
   truvera: { change: (d) => withBody(d, d.body.replace(`"token":"${DEV_CREDENTIALS.TRUVERA_TOKEN}"`, '"token":"truvera-dev-tokem"')), code: "INVALID_CREDENTIALS" },
   // Signatures cover the body: one byte more must fail.
   crossmint: { change: (d) => withBody(d, d.body.replace(/}$/, ',"tampered":true}')), code: "INVALID_SIGNATURE" },
@@ -69,7 +80,7 @@ const tampered: Record<ProviderId, { change(d: TestDelivery): TestDelivery; code
 describe("deliveries: every provider and event", () => {
   it("covers every event of every provider's schema, with a seed payload each", () => {
     for (const id of PROVIDER_IDS) expect(eventsOf(id).sort()).toEqual(Object.keys(devProviders[id].events).sort());
-    expect(every).toHaveLength(6 + 11 + 13 + 2 + 3);
+    expect(every).toHaveLength(6 + 11 + 13 + 2 + 3 + 50);
   });
 
   it.each(every)("$provider $event passes the real verifier with the development credentials", async ({ provider, event }) => {
@@ -83,7 +94,7 @@ describe("deliveries: every provider and event", () => {
     expect(result.event.tenantId).toBe("acme");
     // What the builder took as the payload is what the handler receives.
     const schema = devProviders[provider].events[event]!;
-    expect(result.event.payload).toEqual(schema.parse((SAMPLES[provider] as Record<string, unknown>)[event]));
+    expect(result.event.payload).toEqual(schema.parse(handledPayload(provider, event)));
   });
 
   it.each(every)("$provider $event does not pass once tampered with", async ({ provider, event }) => {
@@ -114,10 +125,16 @@ describe("deliveries: every provider and event", () => {
     const sovrinBody = JSON.parse(build("sovrin", "OpenIdCredentialIssued").body) as { event: { payload: unknown }; webhookId: string };
     expect(sovrinBody.event.payload).toEqual(sovrinFixtures[0]!.body.event.payload);
     expect(sovrinBody.webhookId).toBe(sovrinFixtures[0]!.body.webhookId);
+    // ACA-Py's fixtures are its samples (present_proof_v2_0.done: the verified one).
+    for (const fixture of acapyFixtures.filter((f) => f.file !== "present-proof-v2-0-done-not-verified.json")) {
+      const d = build("acapy", fixture.event);
+      expect(d.path).toBe(`/events/acme/acapy/topic/${fixture.topic}/`);
+      expect(JSON.parse(d.body)).toEqual(fixture.body);
+    }
   });
 
   it("refuses unknown providers and events at run time, listing the valid names", () => {
-    expect(() => buildDelivery("provn", "x")).toThrow(/Unknown provider "provn"\. Valid providers: proven, lissi, truvera, crossmint, sovrin\./);
+    expect(() => buildDelivery("provn", "x")).toThrow(/Unknown provider "provn"\. Valid providers: proven, lissi, truvera, crossmint, sovrin, acapy\./);
     expect(() => buildDelivery("lissi", "connection:updated")).toThrow(/Unknown lissi event "connection:updated"\. Valid events: connection:update, connection:delete, /);
     // @ts-expect-error: the typed builders reject unknown names at compile time too.
     expect(() => deliveries.truvera("credential_issue")).toThrow(/Valid events: credential_create, credential_issued/);
@@ -144,6 +161,8 @@ describe("credentials", () => {
     expect(await verify(devProviders.truvera, deliveries.truvera("did_create", undefined, { token: null }))).toMatchObject({ ok: false, error: { code: "MISSING_CREDENTIALS" } });
     expect(await verify(devProviders.crossmint, deliveries.crossmint("credential.creation.failed", undefined, { secret: generateSvixSecret() }))).toMatchObject({ ok: false, error: { code: "INVALID_SIGNATURE" } });
     expect(await verify(devProviders.sovrin, deliveries.sovrin("OpenIdCredentialIssued", undefined, { privateKey: generateSovrinKeyPair("stranger").privateJwk }))).toMatchObject({ ok: false, error: { code: "UNKNOWN_KEY" } });
+    expect(await verify(devProviders.acapy, deliveries.acapy("connections.active", undefined, { apiKey: null }))).toMatchObject({ ok: false, error: { code: "MISSING_CREDENTIALS" } });
+    expect(await verify(devProviders.acapy, deliveries.acapy("connections.active", undefined, { apiKey: "other" }))).toMatchObject({ ok: false, error: { code: "INVALID_CREDENTIALS" } });
   });
 
   it("sign with whatever the receiver is configured with", async () => {
@@ -153,6 +172,7 @@ describe("credentials", () => {
     expect(await verify(proven({ apiKey: "k1" }), deliveries.proven("credentials:done", undefined, { apiKey: "k1" }))).toMatchObject({ ok: true });
     expect(await verify(lissi({ apiKey: "k2" }), deliveries.lissi("credentials:revoke", undefined, { apiKey: "k2" }))).toMatchObject({ ok: true });
     expect(await verify(truvera({ token: "t3" }), deliveries.truvera("proof_submitted", undefined, { token: "t3" }))).toMatchObject({ ok: true });
+    expect(await verify(acapy({ apiKey: "k4" }), deliveries.acapy("issue_credential_v2_0.done", undefined, { apiKey: "k4" }))).toMatchObject({ ok: true });
   });
 
   it("generate Ed25519 key pairs whose JWKS verifies their deliveries, and rotations", async () => {
@@ -233,6 +253,52 @@ describe("Lissi paths", () => {
   });
 });
 
+describe("ACA-Py records and headers", () => {
+  const stateful = eventsOf("acapy").filter((event) => event.includes("."));
+
+  it("has a sample per event whose state is the event's, and a bare topic's sample for the others", () => {
+    expect(stateful).toHaveLength(46);
+    for (const event of stateful) expect(sample("acapy", event)["state"], event).toBe(event.split(".")[1]);
+    expect(eventsOf("acapy").filter((event) => !event.includes("."))).toEqual(["issue_credential_v2_0_indy", "issue_credential_v2_0_ld_proof", "issue_credential_v2_0_anoncreds", "problem_report"]);
+    // The derived samples keep their topic's record id and take the side of the exchange that enters the state.
+    expect(ACAPY_SAMPLES["issue_credential_v2_0.offer-received"]).toMatchObject({ cred_ex_id: ACAPY_SAMPLES["issue_credential_v2_0.done"].cred_ex_id, role: "holder", initiator: "external" });
+    expect(ACAPY_SAMPLES["present_proof_v2_0.request-sent"]).not.toHaveProperty("verified");
+    expect(ACAPY_SAMPLES["connections.request"]).toMatchObject({ state: "request", rfc23_state: "request-received" });
+  });
+
+  it("posts the bare record to <mount>/topic/<topic>/ with x-api-key", async () => {
+    const d = deliveries.acapy("present_proof_v2_0.done");
+    expect(d).toMatchObject({ method: "POST", path: "/events/acme/acapy/topic/present_proof_v2_0/", headers: { "content-type": "application/json", "x-api-key": DEV_CREDENTIALS.ACAPY_API_KEY } });
+    expect(d.headers).not.toHaveProperty("x-wallet-id");
+    expect(JSON.parse(d.body)).toEqual(ACAPY_SAMPLES["present_proof_v2_0.done"]);
+    expect(toVerifiableRequest(d).path).toBe("/topic/present_proof_v2_0/");
+    const stateless = deliveries.acapy("problem_report", undefined, { mountPath: "/hooks/acapy/" });
+    expect(stateless.path).toBe("/hooks/acapy/topic/problem_report/");
+    expect(await verify(devProviders.acapy, stateless)).toMatchObject({ ok: true, event: { name: "problem_report", payload: { topic: "problem_report", record: { "@id": "b7d9f1a3-5c2e-4e6a-8b0d-2f4a6c8e0b15" } } } });
+  });
+
+  it("sends x-wallet-id for a sub-wallet: the handler gets it as payload.walletId, and requireWalletId accepts it", async () => {
+    const d = deliveries.acapy("issue_credential_v2_0.done", { cred_ex_id: "ex-1" }, { tenantId: ACAPY_WALLET_ID, walletId: ACAPY_WALLET_ID });
+    expect(d.headers["x-wallet-id"]).toBe(ACAPY_WALLET_ID);
+    const result = await verify(acapy({ apiKey: DEV_CREDENTIALS.ACAPY_API_KEY, requireWalletId: true }), d);
+    if (!result.ok) throw result.error;
+    expect(result.event.payload).toEqual({ topic: "issue_credential_v2_0", state: "done", walletId: ACAPY_WALLET_ID, record: { cred_ex_id: "ex-1", state: "done" } });
+    expect(result.event.id).toBe(`${ACAPY_WALLET_ID}/issue_credential_v2_0:ex-1:done`);
+    // From the base wallet (no walletId), a receiver that requires one refuses it.
+    const base = deliveries.acapy("issue_credential_v2_0.done", undefined, { tenantId: ACAPY_WALLET_ID });
+    expect(await verify(acapy({ apiKey: DEV_CREDENTIALS.ACAPY_API_KEY, requireWalletId: true }), base)).toMatchObject({ ok: false, error: { code: "MISSING_CREDENTIALS" } });
+  });
+
+  it("fills in a record's missing state and refuses one of another event", () => {
+    expect(JSON.parse(deliveries.acapy("connections.active", { connection_id: "c1" }).body)).toEqual({ connection_id: "c1", state: "active" });
+    expect(JSON.parse(deliveries.acapy("problem_report", { "@id": "p1" }).body)).toEqual({ "@id": "p1" });
+    expect(() => deliveries.acapy("issue_credential_v2_0.done", { ...ACAPY_SAMPLES["issue_credential_v2_0.abandoned"] } as never)).toThrow(
+      /An ACA-Py issue_credential_v2_0\.done record has state "done", got "abandoned"/,
+    );
+    expect(() => buildDelivery("acapy", "connections.finished")).toThrow(/Unknown acapy event "connections\.finished"\. Valid events: connections\.init, /);
+  });
+});
+
 describe("placement and redelivery options", () => {
   it("puts the delivery under another tenant or mount path", async () => {
     expect(deliveries.truvera("did_delete", undefined, { tenantId: "globex" }).path).toBe("/events/globex/truvera");
@@ -285,17 +351,19 @@ describe.each(adapters)("with supertest, through the example servers' receivers 
     const first = deliveries.crossmint("credential.creation.succeeded", undefined, { id: "msg_same" });
     const again = deliveries.crossmint("credential.creation.succeeded", undefined, { id: "msg_same" });
     const sovrinEvent = { eventId: "evt-same" };
-    for (const d of [first, again, deliveries.sovrin("OpenIdCredentialIssued", undefined, sovrinEvent), deliveries.sovrin("OpenIdCredentialIssued", undefined, sovrinEvent)]) {
+    // ACA-Py redelivers the same bytes: the same record in the same state and updated_at.
+    const acapyEvent = deliveries.acapy("issue_credential_v2_0.done", undefined, { walletId: ACAPY_WALLET_ID });
+    for (const d of [first, again, deliveries.sovrin("OpenIdCredentialIssued", undefined, sovrinEvent), deliveries.sovrin("OpenIdCredentialIssued", undefined, sovrinEvent), acapyEvent, acapyEvent]) {
       expect((await request(app).post(d.path).set(d.headers).send(d.body)).status).toBe(200);
     }
-    expect(seen).toHaveLength(2);
+    expect(seen.map((e) => `${e.provider} ${e.name}`)).toEqual(["crossmint credential.creation.succeeded", "sovrin OpenIdCredentialIssued", "acapy issue_credential_v2_0.done"]);
     for (const provider of PROVIDER_IDS) {
       const d = tampered[provider].change(build(provider, eventsOf(provider)[0]!));
       const res = await request(app).post(d.path).set(d.headers).send(d.body);
       expect(res.status, provider).toBe(401);
       expect(res.body.error.code).toBe(tampered[provider].code);
     }
-    expect(seen).toHaveLength(2);
+    expect(seen).toHaveLength(3);
   });
 });
 
@@ -326,7 +394,7 @@ describe("with fetch, against a node:http server", () => {
       const res = await sendDelivery(build(provider, eventsOf(provider)[0]!, options), origin);
       expect(res.status, `${provider}: ${await res.clone().text()}`).toBe(200);
     }
-    expect(seen).toHaveLength(10);
+    expect(seen).toHaveLength(PROVIDER_IDS.length * 2);
   });
 
   it("refuses a Sovrin delivery signed for another authority", async () => {

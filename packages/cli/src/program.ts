@@ -34,7 +34,8 @@ credentials of @credhooks/testing, so send and listen work together out of the b
   truvera    TRUVERA_TOKEN      token in the body
   crossmint  CROSSMINT_SECRET   Svix signing secret (whsec_…)
   sovrin     SOVRIN_JWKS        public JWKS JSON (or SOVRIN_JWKS_URL); send signs with the
-                                development key unless --secret gives a private JWK`;
+                                development key unless --secret gives a private JWK
+  acapy      ACAPY_API_KEY      x-api-key (the #<key> suffix of ACA-Py's webhook URL)`;
 
 /**
  * Builds the `credhooks` command line program: `send`, `listen` and `events`.
@@ -52,7 +53,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .addHelpText("after", `\nProviders: ${PROVIDER_IDS.join(", ")}. List their events with: credhooks events\n${CREDENTIALS_HELP}\n\nExamples:\n  credhooks listen\n  credhooks send proven credentials:done\n  credhooks send crossmint credential.creation.succeeded --url https://my-app.example --tenant acme --secret whsec_…`);
+    .addHelpText("after", `\nProviders: ${PROVIDER_IDS.join(", ")}. List their events with: credhooks events\n${CREDENTIALS_HELP}\n\nExamples:\n  credhooks listen\n  credhooks send proven credentials:done\n  credhooks send acapy issue_credential_v2_0.done --wallet-id 3b1d5a4e\n  credhooks send crossmint credential.creation.succeeded --url https://my-app.example --tenant acme --secret whsec_…`);
 
   program
     .command("send")
@@ -61,10 +62,11 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .argument("<event>", "the event name, e.g. credentials:done (see: credhooks events <provider>)")
     .option("--url <url>", "the receiver: an origin (the delivery goes to /events/<tenant>/<provider>, as the example servers and credhooks listen mount it) or the full URL your receiver is mounted at", DEFAULT_URL)
     .option("--tenant <id>", "the tenant id in /events/<tenant>/<provider>", DEFAULT_TENANT)
-    .option("--secret <value>", "the credential to sign with: API key (proven, lissi), token (truvera), whsec_ secret (crossmint), private Ed25519 JWK as JSON or a file (sovrin). Default: the environment variable below, else the development credential")
-    .option("--data <file>", "a JSON file with the event's payload (what the handler receives as event.payload) instead of the seed example; - reads stdin")
+    .option("--secret <value>", "the credential to sign with: API key (proven, lissi, acapy), token (truvera), whsec_ secret (crossmint), private Ed25519 JWK as JSON or a file (sovrin). Default: the environment variable below, else the development credential")
+    .option("--data <file>", "a JSON file with the event's payload (what the handler receives as event.payload; for acapy the record, event.payload.record) instead of the sample; - reads stdin")
     .option("--id <id>", "the event id: svix-id (crossmint) or event.id (sovrin); repeat it to see a redelivery deduplicated")
     .option("--shared-topic", "lissi: send in shared-topic mode, {event, payload} to the mount point")
+    .option("--wallet-id <id>", "acapy: the sub-wallet in x-wallet-id, as ACA-Py sends it under multitenancy")
     .option("--timeout <seconds>", "how long to wait for the answer", "30")
     .addHelpText("after", CREDENTIALS_HELP)
     .action(async (provider: string, event: string, options: SendOptions) => {

@@ -1,4 +1,5 @@
 import type { Provider } from "@credhooks/core";
+import { acapy } from "@credhooks/core/providers/acapy";
 import { crossmint } from "@credhooks/core/providers/crossmint";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
@@ -37,12 +38,13 @@ export const CREDENTIAL_VARIABLES: Readonly<Record<ProviderId, DevCredentialName
   truvera: "TRUVERA_TOKEN",
   crossmint: "CROSSMINT_SECRET",
   sovrin: "SOVRIN_JWKS",
+  acapy: "ACAPY_API_KEY",
 };
 
 /**
  * Every provider with the example servers' credentials: the environment variable when set
- * (`PROVEN_API_KEY`, `LISSI_API_KEY`, `TRUVERA_TOKEN`, `CROSSMINT_SECRET`, `SOVRIN_JWKS` —
- * or `SOVRIN_JWKS_URL` when `SOVRIN_JWKS` is unset), otherwise the development credential
+ * (`PROVEN_API_KEY`, `LISSI_API_KEY`, `TRUVERA_TOKEN`, `CROSSMINT_SECRET`, `ACAPY_API_KEY`,
+ * `SOVRIN_JWKS` — or `SOVRIN_JWKS_URL` when `SOVRIN_JWKS` is unset), otherwise the development credential
  * that `credhooks send` and `@credhooks/testing` sign with.
  *
  * @example
@@ -59,6 +61,7 @@ export function listenReceivers(env: Readonly<Record<string, string | undefined>
     truvera: () => truvera({ token: devCredential(env, "TRUVERA_TOKEN") }),
     crossmint: () => crossmint({ secret: devCredential(env, "CROSSMINT_SECRET") }),
     sovrin: () => sovrin({ jwks: sovrinJwks }),
+    acapy: () => acapy({ apiKey: devCredential(env, "ACAPY_API_KEY") }),
   };
   return (Object.keys(providers) as ProviderId[]).map((id) => {
     const variable = id === "sovrin" && !set("SOVRIN_JWKS") && set("SOVRIN_JWKS_URL") ? "SOVRIN_JWKS_URL" : CREDENTIAL_VARIABLES[id];

@@ -30,6 +30,7 @@ export interface SendOptions {
   data?: string;
   id?: string;
   sharedTopic?: boolean;
+  walletId?: string;
   timeout?: string;
 }
 
@@ -96,6 +97,10 @@ export function sampleDelivery(provider: string, event: string, options: SendOpt
     if (provider !== "lissi") throw new UsageError("--shared-topic applies to lissi only.");
     built.sharedTopic = true;
   }
+  if (options.walletId !== undefined) {
+    if (provider !== "acapy") throw new UsageError("--wallet-id applies to acapy only (its x-wallet-id header).");
+    built.walletId = options.walletId;
+  }
   if (provider === "sovrin") built.url = target;
   const payload = options.data === undefined ? undefined : readData(options.data);
   try {
@@ -137,6 +142,7 @@ function credentialOption(provider: ProviderId, secret: string | undefined, env:
   switch (provider) {
     case "proven":
     case "lissi":
+    case "acapy":
       return { apiKey: value };
     case "truvera":
       return { token: value };

@@ -1,16 +1,17 @@
+import { acapyDelivery, type AcapyDeliveryOptions } from "./acapy.js";
 import { crossmintDelivery, type CrossmintDeliveryOptions } from "./crossmint.js";
 import { PROVIDER_IDS, type ProviderId, type TestDelivery } from "./delivery.js";
 import { lissiDelivery, type LissiDeliveryOptions } from "./lissi.js";
 import { provenDelivery, type ProvenDeliveryOptions } from "./proven.js";
-import { CROSSMINT_SAMPLES, LISSI_SAMPLES, PROVEN_SAMPLES, SOVRIN_SAMPLES, TRUVERA_SAMPLES } from "./samples.js";
+import { ACAPY_SAMPLES, CROSSMINT_SAMPLES, LISSI_SAMPLES, PROVEN_SAMPLES, SOVRIN_SAMPLES, TRUVERA_SAMPLES } from "./samples.js";
 import { sovrinDelivery, type SovrinDeliveryOptions } from "./sovrin.js";
 import { truveraDelivery, type TruveraDeliveryOptions } from "./truvera.js";
 
 /**
  * Every builder, by provider: `deliveries.<provider>(event, payload?, options?)` returns a
  * {@link TestDelivery} authenticated with the development credentials unless the options
- * say otherwise. Event names and payloads are typed per provider; an omitted payload is
- * the seed example of the event.
+ * say otherwise. Event names and payloads are typed per provider (ACA-Py's payload is the
+ * bare record it posts); an omitted payload is the sample of the event.
  *
  * @example
  * ```ts
@@ -27,11 +28,12 @@ export const deliveries = {
   truvera: truveraDelivery,
   crossmint: crossmintDelivery,
   sovrin: sovrinDelivery,
+  acapy: acapyDelivery,
 } as const;
 
 /**
- * The seed payload of every event, by provider then event: the defaults of the builders.
- * Spread one to change a field.
+ * The sample payload of every event, by provider then event (ACA-Py's: the record): the
+ * defaults of the builders. Spread one to change a field.
  *
  * @example
  * ```ts
@@ -44,6 +46,7 @@ export const SAMPLES = {
   truvera: TRUVERA_SAMPLES,
   crossmint: CROSSMINT_SAMPLES,
   sovrin: SOVRIN_SAMPLES,
+  acapy: ACAPY_SAMPLES,
 } as const;
 
 /**
@@ -78,7 +81,7 @@ export function isProviderId(value: string): value is ProviderId {
  * const options: AnyDeliveryOptions = { tenantId: "acme", secret: "whsec_…" };
  * ```
  */
-export type AnyDeliveryOptions = ProvenDeliveryOptions & LissiDeliveryOptions & TruveraDeliveryOptions & CrossmintDeliveryOptions & SovrinDeliveryOptions;
+export type AnyDeliveryOptions = ProvenDeliveryOptions & LissiDeliveryOptions & TruveraDeliveryOptions & CrossmintDeliveryOptions & SovrinDeliveryOptions & AcapyDeliveryOptions;
 
 /**
  * The untyped entry point for tools that take names at run time (the `credhooks` CLI):

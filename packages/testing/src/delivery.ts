@@ -8,7 +8,7 @@ import type { VerifiableRequest } from "@credhooks/core";
  * for (const provider of PROVIDER_IDS) console.log(provider, eventsOf(provider));
  * ```
  */
-export const PROVIDER_IDS = ["proven", "lissi", "truvera", "crossmint", "sovrin"] as const;
+export const PROVIDER_IDS = ["proven", "lissi", "truvera", "crossmint", "sovrin", "acapy"] as const;
 
 /**
  * One of {@link PROVIDER_IDS}.
@@ -45,7 +45,7 @@ export interface TestDelivery {
   readonly mountPath: string;
   /** `POST` (Lissi may use `DELETE` for deletions). */
   readonly method: "POST" | "DELETE";
-  /** The request target, e.g. `/events/acme/lissi/connections/<id>/update`. */
+  /** The request target, e.g. `/events/acme/lissi/connections/<id>/update` or `/events/acme/acapy/topic/connections/`. */
   readonly path: string;
   /** Request headers, lower case: content type and the provider's credentials or signatures. */
   readonly headers: Readonly<Record<string, string>>;
@@ -126,7 +126,8 @@ export function assertEvent(provider: ProviderId, event: string, known: object):
  * ```
  */
 export function toVerifiableRequest(delivery: TestDelivery): VerifiableRequest & { method: string; path: string; url: string; body: string; tenantId: string } {
-  const below = delivery.path.slice(delivery.mountPath.length);
+  // Mounted at the root, the whole path is below the mount point.
+  const below = delivery.mountPath === "/" ? delivery.path : delivery.path.slice(delivery.mountPath.length);
   return {
     method: delivery.method,
     path: below === "" ? "/" : below,

@@ -17,8 +17,12 @@ export { crossmintDelivery } from "./crossmint.js";
 export type { CrossmintDeliveryOptions } from "./crossmint.js";
 export { sovrinDelivery } from "./sovrin.js";
 export type { SovrinDeliveryOptions } from "./sovrin.js";
-export { CROSSMINT_SAMPLES, LISSI_SAMPLES, PROVEN_SAMPLES, SOVRIN_SAMPLES, SOVRIN_SAMPLE_WEBHOOK_ID, TRUVERA_SAMPLES } from "./samples.js";
+export { acapyDelivery } from "./acapy.js";
+export type { AcapyDeliveryOptions } from "./acapy.js";
+export { ACAPY_SAMPLES, CROSSMINT_SAMPLES, LISSI_SAMPLES, PROVEN_SAMPLES, SOVRIN_SAMPLES, SOVRIN_SAMPLE_WEBHOOK_ID, TRUVERA_SAMPLES } from "./samples.js";
 export type {
+  AcapyEvent,
+  AcapyRecords,
   CrossmintEvent,
   CrossmintPayloads,
   LissiEvent,

@@ -1,3 +1,4 @@
+import type { acapyEvents } from "@credhooks/core/providers/acapy";
 import type { crossmintEvents } from "@credhooks/core/providers/crossmint";
 import type { lissiEvents } from "@credhooks/core/providers/lissi";
 import type { provenEvents } from "@credhooks/core/providers/proven";
@@ -70,6 +71,24 @@ export type CrossmintPayloads = PayloadsOf<typeof crossmintEvents>;
  */
 export type SovrinPayloads = PayloadsOf<typeof sovrinEvents>;
 
+/** The record an ACA-Py event schema wraps (its `record` field), input side. */
+type RecordOf<S> = SchemaInput<S> extends { record: infer R } ? R : never;
+
+/**
+ * ACA-Py records by event: the bare record ACA-Py posts (the body), which handlers receive
+ * as `event.payload.record`. A stateful topic's record has the event's state as its `state`
+ * (ACA-Py names the event by it): `"done"` for `issue_credential_v2_0.done`; the builder
+ * fills it in when left out.
+ *
+ * @example
+ * ```ts
+ * const done: AcapyRecords["issue_credential_v2_0.done"] = { cred_ex_id: "x1", state: "done", role: "issuer" };
+ * ```
+ */
+export type AcapyRecords = {
+  [E in keyof typeof acapyEvents & string]: RecordOf<(typeof acapyEvents)[E]> & (E extends `${string}.${infer S}` ? { state?: S } : unknown);
+};
+
 /**
  * Proven event names, e.g. `"credentials:done"`.
  *
@@ -115,3 +134,13 @@ export type CrossmintEvent = keyof CrossmintPayloads;
  * ```
  */
 export type SovrinEvent = keyof SovrinPayloads;
+/**
+ * ACA-Py event names: `<topic>.<state>` (`"issue_credential_v2_0.done"`,
+ * `"connections.active"`), or the bare topic of a record without a state (`"problem_report"`).
+ *
+ * @example
+ * ```ts
+ * const events: AcapyEvent[] = ["connections.active", "issue_credential_v2_0.done", "problem_report"];
+ * ```
+ */
+export type AcapyEvent = keyof AcapyRecords;

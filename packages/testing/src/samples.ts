@@ -1,4 +1,5 @@
-import type { CrossmintPayloads, LissiPayloads, ProvenPayloads, SovrinPayloads, TruveraPayloads } from "./payload-types.js";
+import { ACAPY_TOPIC_STATES } from "@credhooks/core/providers/acapy";
+import type { AcapyEvent, AcapyRecords, CrossmintPayloads, LissiPayloads, ProvenPayloads, SovrinPayloads, TruveraPayloads } from "./payload-types.js";
 
 // The payloads of the seed documents (the same content as credhooks' test fixtures,
 // test/fixtures/<provider>/), copied here so the package stands alone. Each is what the
@@ -431,3 +432,295 @@ export const SOVRIN_SAMPLES: { readonly [E in keyof SovrinPayloads]: SovrinPaylo
  * ```
  */
 export const SOVRIN_SAMPLE_WEBHOOK_ID = "5be4f663-af93-41d8-8542-f5c9a2a2d588";
+
+// ACA-Py is not in the seed documents: these records are credhooks' ACA-Py test fixtures
+// (test/fixtures/acapy/*.json, written from ACA-Py's record classes), copied verbatim.
+// Events without a fixture of their own take their topic's record with the event's state.
+
+// connections-active.json
+const ACAPY_CONNECTION_ACTIVE = {
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "state": "active",
+  "rfc23_state": "completed",
+  "their_role": "invitee",
+  "my_did": "did:peer:4zQmYbX6mXf1Xr2LZ5k1d3gR8y7u5wJ2eCkqPp9Ht1mBv3aN",
+  "their_did": "did:peer:4zQmWq8T5LtM6rR9n2Vb7cJk3yX1pHf4sDg8eZa2NuKc6oQw",
+  "their_label": "Alice's wallet",
+  "invitation_key": "H3C2AVvLMv6gmMNam3uVAjZpfkcJCwDwnZn6z3wXmqPV",
+  "invitation_msg_id": "a1d4e7b2-3c5f-4a8e-9b6d-2f0c7e1a5b38",
+  "invitation_mode": "once",
+  "accept": "auto",
+  "alias": "Alice",
+  "connection_protocol": "didexchange/1.1",
+  "created_at": "2025-03-13T22:14:02.118302Z",
+  "updated_at": "2025-03-13T22:14:05.902114Z"
+};
+
+// connections-deleted.json
+const ACAPY_CONNECTION_DELETED = {
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "state": "deleted",
+  "rfc23_state": "completed",
+  "their_role": "invitee",
+  "my_did": "did:peer:4zQmYbX6mXf1Xr2LZ5k1d3gR8y7u5wJ2eCkqPp9Ht1mBv3aN",
+  "their_did": "did:peer:4zQmWq8T5LtM6rR9n2Vb7cJk3yX1pHf4sDg8eZa2NuKc6oQw",
+  "their_label": "Alice's wallet",
+  "invitation_key": "H3C2AVvLMv6gmMNam3uVAjZpfkcJCwDwnZn6z3wXmqPV",
+  "invitation_msg_id": "a1d4e7b2-3c5f-4a8e-9b6d-2f0c7e1a5b38",
+  "invitation_mode": "once",
+  "accept": "auto",
+  "alias": "Alice",
+  "connection_protocol": "didexchange/1.1",
+  "created_at": "2025-03-13T22:14:02.118302Z",
+  "updated_at": "2025-03-20T08:00:00.000000Z"
+};
+
+// out-of-band-await-response.json
+const ACAPY_OOB_AWAIT_RESPONSE = {
+  "oob_id": "0c7e3b5a-1f2d-4c6e-9a8b-7d5f3e1c2b4a",
+  "state": "await-response",
+  "role": "sender",
+  "invi_msg_id": "a1d4e7b2-3c5f-4a8e-9b6d-2f0c7e1a5b38",
+  "invitation": {
+    "@type": "https://didcomm.org/out-of-band/1.1/invitation",
+    "@id": "a1d4e7b2-3c5f-4a8e-9b6d-2f0c7e1a5b38",
+    "label": "Acme Issuer",
+    "handshake_protocols": [
+      "https://didcomm.org/didexchange/1.1"
+    ],
+    "services": [
+      "did:peer:2.Ez6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc.Vz6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V"
+    ]
+  },
+  "multi_use": false,
+  "trace": false,
+  "created_at": "2025-03-13T22:13:40.532657Z",
+  "updated_at": "2025-03-13T22:13:40.532657Z"
+};
+
+// issue-credential-v2-0-offer-sent.json
+const ACAPY_CRED_EX_OFFER_SENT = {
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "thread_id": "d92933ef-74d8-4e53-9d4a-6526feb991c5",
+  "role": "issuer",
+  "initiator": "self",
+  "auto_offer": false,
+  "auto_issue": true,
+  "auto_remove": false,
+  "trace": false,
+  "created_at": "2025-03-13T22:14:41.138935Z",
+  "state": "offer-sent",
+  "updated_at": "2025-03-13T22:14:41.138935Z"
+};
+
+// issue-credential-v2-0-credential-issued.json
+const ACAPY_CRED_EX_CREDENTIAL_ISSUED = {
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "thread_id": "d92933ef-74d8-4e53-9d4a-6526feb991c5",
+  "role": "issuer",
+  "initiator": "self",
+  "auto_offer": false,
+  "auto_issue": true,
+  "auto_remove": false,
+  "trace": false,
+  "created_at": "2025-03-13T22:14:41.138935Z",
+  "state": "credential-issued",
+  "updated_at": "2025-03-13T22:15:01.227351Z"
+};
+
+// issue-credential-v2-0-done.json
+const ACAPY_CRED_EX_DONE = {
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "thread_id": "d92933ef-74d8-4e53-9d4a-6526feb991c5",
+  "role": "issuer",
+  "initiator": "self",
+  "auto_offer": false,
+  "auto_issue": true,
+  "auto_remove": false,
+  "trace": false,
+  "created_at": "2025-03-13T22:14:41.138935Z",
+  "state": "done",
+  "updated_at": "2025-03-13T22:15:02.479961Z"
+};
+
+// issue-credential-v2-0-abandoned.json
+const ACAPY_CRED_EX_ABANDONED = {
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "thread_id": "d92933ef-74d8-4e53-9d4a-6526feb991c5",
+  "role": "issuer",
+  "initiator": "self",
+  "auto_offer": false,
+  "auto_issue": true,
+  "auto_remove": false,
+  "trace": false,
+  "created_at": "2025-03-13T22:14:41.138935Z",
+  "state": "abandoned",
+  "error_msg": "issuance-abandoned: credential request rejected by holder",
+  "updated_at": "2025-03-13T22:15:09.604918Z"
+};
+
+// issue-credential-v2-0-indy.json
+const ACAPY_CRED_EX_INDY = {
+  "cred_ex_indy_id": "7b2d4f6a-8c1e-4a3b-9d5f-0e2c4a6b8d13",
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "rev_reg_id": "WgWxqztrNooG92RXvxSTWv:4:WgWxqztrNooG92RXvxSTWv:3:CL:20:tag:CL_ACCUM:0",
+  "cred_rev_id": "3",
+  "created_at": "2025-03-13T22:15:01.201417Z",
+  "updated_at": "2025-03-13T22:15:01.201417Z"
+};
+
+// issue-credential-v2-0-ld-proof.json
+const ACAPY_CRED_EX_LD_PROOF = {
+  "cred_ex_ld_proof_id": "2e4a6c8b-0d1f-4b3e-8a5c-7d9f1b3e5a70",
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "created_at": "2025-03-13T22:15:01.201417Z",
+  "updated_at": "2025-03-13T22:15:01.201417Z"
+};
+
+// issue-credential-v2-0-anoncreds.json
+const ACAPY_CRED_EX_ANONCREDS = {
+  "cred_ex_anoncreds_id": "6f8a0c2e-4b1d-4e6f-9a3c-5b7d9f1a3c52",
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "rev_reg_id": "WgWxqztrNooG92RXvxSTWv:4:WgWxqztrNooG92RXvxSTWv:3:CL:20:tag:CL_ACCUM:0",
+  "cred_rev_id": "3",
+  "created_at": "2025-03-13T22:15:01.201417Z",
+  "updated_at": "2025-03-13T22:15:01.201417Z"
+};
+
+// present-proof-v2-0-done-verified.json
+const ACAPY_PRES_EX_DONE_VERIFIED = {
+  "pres_ex_id": "5d8e1f3a-7b2c-4e9d-a6f1-3c4b2e8d0a97",
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "thread_id": "00b7fe05-79a1-44a8-91bd-8f0fe47f249d",
+  "role": "verifier",
+  "initiator": "self",
+  "auto_present": false,
+  "auto_verify": true,
+  "trace": false,
+  "state": "done",
+  "created_at": "2025-03-13T22:15:04.202161Z",
+  "updated_at": "2025-03-13T22:15:14.343137Z",
+  "verified": "true"
+};
+
+// basicmessages-received.json
+const ACAPY_BASIC_MESSAGE = {
+  "connection_id": "9a3f1c6e-2b4d-4f8a-b1e7-5c0d9e2a7f34",
+  "message_id": "4a977851-e5be-40fd-b3d6-3e01ae249c77",
+  "content": "Hello from Alice",
+  "state": "received",
+  "sent_time": "2025-03-14T02:28:57.839Z",
+  "locale": "en"
+};
+
+// issuer-cred-rev-revoked.json
+const ACAPY_ISSUER_CRED_REV_REVOKED = {
+  "record_id": "1c3e5a7b-9d2f-4b4e-8a6c-0d2f4b6e8a19",
+  "state": "revoked",
+  "cred_ex_id": "e4c2a9b7-1d3f-4a6e-8b5c-7f0e2d9a1c63",
+  "cred_ex_version": "2",
+  "rev_reg_id": "WgWxqztrNooG92RXvxSTWv:4:WgWxqztrNooG92RXvxSTWv:3:CL:20:tag:CL_ACCUM:0",
+  "cred_def_id": "WgWxqztrNooG92RXvxSTWv:3:CL:20:tag",
+  "cred_rev_id": "3",
+  "created_at": "2025-03-13T22:15:01.210001Z",
+  "updated_at": "2025-03-18T09:30:00.000000Z"
+};
+
+// revocation-registry-active.json
+const ACAPY_REV_REG_ACTIVE = {
+  "record_id": "4d6f8b0a-2c3e-4f5a-9b7d-1e3f5a7c9e02",
+  "state": "active",
+  "cred_def_id": "WgWxqztrNooG92RXvxSTWv:3:CL:20:tag",
+  "issuer_did": "WgWxqztrNooG92RXvxSTWv",
+  "revoc_reg_id": "WgWxqztrNooG92RXvxSTWv:4:WgWxqztrNooG92RXvxSTWv:3:CL:20:tag:CL_ACCUM:0",
+  "revoc_def_type": "CL_ACCUM",
+  "tag": "0",
+  "max_cred_num": 1000,
+  "tails_hash": "3MLjUFQz9x9n5u9rFu8Ba9C5bo4HNFjkPNc54jZPSNaZ",
+  "tails_public_uri": "https://tails.example.org/hash/3MLjUFQz9x9n5u9rFu8Ba9C5bo4HNFjkPNc54jZPSNaZ",
+  "pending_pub": [],
+  "created_at": "2025-03-01T10:00:00.000000Z",
+  "updated_at": "2025-03-01T10:00:12.000000Z"
+};
+
+// problem-report.json
+const ACAPY_PROBLEM_REPORT = {
+  "@type": "https://didcomm.org/notification/1.0/problem-report",
+  "@id": "b7d9f1a3-5c2e-4e6a-8b0d-2f4a6c8e0b15",
+  "~thread": {
+    "thid": "d92933ef-74d8-4e53-9d4a-6526feb991c5"
+  },
+  "description": {
+    "en": "Credential offer rejected",
+    "code": "issuance-abandoned"
+  }
+};
+
+type AcapySampleRecord = Readonly<Record<string, unknown>>;
+
+function omit(record: AcapySampleRecord, ...keys: string[]): AcapySampleRecord {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.includes(key)));
+}
+
+/**
+ * One sample per documented state of a topic: the fixture of that state when there is one,
+ * else the topic's base record with the state (ACA-Py names the event by `record.state`)
+ * and the fields that go with it.
+ */
+function acapyTopicSamples(
+  topic: keyof typeof ACAPY_TOPIC_STATES,
+  base: AcapySampleRecord,
+  fixtures: Readonly<Record<string, AcapySampleRecord>>,
+  fieldsOf: (state: string) => AcapySampleRecord = () => ({}),
+): Record<string, AcapySampleRecord> {
+  return Object.fromEntries(ACAPY_TOPIC_STATES[topic].map((state) => [`${topic}.${state}`, fixtures[state] ?? { ...base, ...fieldsOf(state), state }]));
+}
+
+// ConnRecord.State pairs each RFC 160 state with its DID Exchange (RFC 23) state; the
+// sample connection is the inviter's (their_role "invitee"), so it sends the invitation and
+// the response, and receives the request.
+const RFC23_STATES: Readonly<Record<string, string>> = { init: "start", invitation: "invitation-sent", request: "request-received", response: "response-sent", error: "abandoned" };
+// The states of the other side of an exchange: the holder's (V20CredExRecord) and the
+// prover's (V20PresExRecord). Those it enters because the other agent wrote first were
+// initiated externally.
+const HOLDER_STATES: Readonly<Record<string, string>> = { "proposal-sent": "self", "offer-received": "external", "request-sent": "external", "credential-received": "external", "credential-revoked": "external" };
+const PROVER_STATES: Readonly<Record<string, string>> = { "proposal-sent": "self", "request-received": "external", "presentation-sent": "external" };
+
+/**
+ * ACA-Py sample records (the bare record ACA-Py posts), one per event, whose `state` is the
+ * event's: credhooks' ACA-Py fixtures where there is one for the event, else the topic's
+ * fixture record in that state.
+ *
+ * @example
+ * ```ts
+ * deliveries.acapy("issue_credential_v2_0.done", { ...ACAPY_SAMPLES["issue_credential_v2_0.done"], cred_ex_id: "ex-1" });
+ * ```
+ */
+export const ACAPY_SAMPLES = {
+  ...acapyTopicSamples("connections", ACAPY_CONNECTION_ACTIVE, { active: ACAPY_CONNECTION_ACTIVE, deleted: ACAPY_CONNECTION_DELETED }, (state) => ({ rfc23_state: RFC23_STATES[state] ?? null })),
+  ...acapyTopicSamples("out_of_band", ACAPY_OOB_AWAIT_RESPONSE, { "await-response": ACAPY_OOB_AWAIT_RESPONSE }),
+  ...acapyTopicSamples(
+    "issue_credential_v2_0",
+    ACAPY_CRED_EX_DONE,
+    { "offer-sent": ACAPY_CRED_EX_OFFER_SENT, "credential-issued": ACAPY_CRED_EX_CREDENTIAL_ISSUED, done: ACAPY_CRED_EX_DONE, abandoned: ACAPY_CRED_EX_ABANDONED },
+    (state) => (HOLDER_STATES[state] ? { role: "holder", initiator: HOLDER_STATES[state] } : state === "proposal-received" ? { initiator: "external" } : {}),
+  ),
+  issue_credential_v2_0_indy: ACAPY_CRED_EX_INDY,
+  issue_credential_v2_0_ld_proof: ACAPY_CRED_EX_LD_PROOF,
+  issue_credential_v2_0_anoncreds: ACAPY_CRED_EX_ANONCREDS,
+  // `verified` is set once the verifier has checked the presentation: in `done` only.
+  ...acapyTopicSamples("present_proof_v2_0", omit(ACAPY_PRES_EX_DONE_VERIFIED, "verified"), { done: ACAPY_PRES_EX_DONE_VERIFIED }, (state) =>
+    PROVER_STATES[state] ? { role: "prover", initiator: PROVER_STATES[state] } : state === "proposal-received" ? { initiator: "external" } : {},
+  ),
+  ...acapyTopicSamples("basicmessages", ACAPY_BASIC_MESSAGE, { received: ACAPY_BASIC_MESSAGE }),
+  ...acapyTopicSamples("issuer_cred_rev", ACAPY_ISSUER_CRED_REV_REVOKED, { revoked: ACAPY_ISSUER_CRED_REV_REVOKED }, (state) =>
+    state === "issued" ? { updated_at: ACAPY_ISSUER_CRED_REV_REVOKED.created_at } : {},
+  ),
+  ...acapyTopicSamples("revocation_registry", ACAPY_REV_REG_ACTIVE, { active: ACAPY_REV_REG_ACTIVE }),
+  problem_report: ACAPY_PROBLEM_REPORT,
+} as unknown as { readonly [E in AcapyEvent]: AcapyRecords[E] };
+
