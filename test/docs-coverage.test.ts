@@ -39,7 +39,7 @@ describe("docs of public exports", () => {
       readme
         .split("\n")
         .filter((line) => /^#{2,4} /.test(line))
-        .flatMap((line) => [...line.matchAll(/`([^`]+)`/g)].map((match) => match[1])),
+        .flatMap((line) => [...line.matchAll(/`([A-Za-z_$][\w$]*)[^`]*`/g)].map((match) => match[1])),
     );
     const entry = entries.find((candidate) => candidate.packageDir === packageDir && candidate.subpath === ".");
     const names = docs.filter((doc) => doc.entry === entry?.packageName).map((doc) => doc.name);
