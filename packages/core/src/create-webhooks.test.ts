@@ -306,4 +306,15 @@ describe("createWebhooks pipeline", () => {
     const hooks = createWebhooks({ provider: testProvider({ responseDeadlineMs: 10 }), store: slow });
     expect((await hooks.handle(created())).status).toBe(503);
   });
+
+  it("renews the lease while handlers run longer than it, so a duplicate meanwhile still runs nothing", async () => {
+    const hooks = createWebhooks({ provider: testProvider(), leaseMs: 40 });
+    const handler = vi.fn(() => new Promise((r) => setTimeout(r, 200)));
+    hooks.on("thing.created", handler);
+    const first = hooks.handle(created("long"));
+    await new Promise((r) => setTimeout(r, 120)); // three lease lengths later
+    expect((await hooks.handle(created("long"))).status).toBe(409);
+    expect((await first).status).toBe(200);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
 });

@@ -1,4 +1,4 @@
-import type { DedupeStore } from "./dedupe-store.js";
+import type { ClaimResult, DedupeStore } from "./dedupe-store.js";
 import { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
 import { WebhookError, isWebhookError, type WebhookErrorCode } from "./errors.js";
 import { MemoryFailureSink, type FailedDelivery, type FailureReason, type FailureSink } from "./failure-sink.js";
@@ -164,6 +164,8 @@ interface Prepared {
   readonly key: string;
   readonly event: WebhookEvent<string, unknown>;
   readonly known: boolean;
+  /** The value the schema validated: what the failure sink keeps, so a replay validates it again. */
+  readonly input: unknown;
 }
 
 /** A handler bound to the event it receives (the provider's own, or a normalized one). */
@@ -260,9 +262,10 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   /** Claims the event: a claim to run its handlers, or the answer for a duplicate. */
   async function claimEvent(prepared: Prepared): Promise<{ token: string; succeeded: ReadonlySet<string> } | WebhookResponse> {
     const { key, event } = prepared;
-    let claim;
+    let claim: ClaimResult;
     try {
-      claim = await store.claim(key, leaseMs);
+      const claiming = store.claim(key, leaseMs);
+      claim = isThenable(claiming) ? await claiming : claiming;
     } catch (cause) {
       logger.error({ provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, err: describe(cause) }, "credhooks: dedupe store unavailable");
       // A sender that never retries would lose the event with this 503: keep it for replay.
@@ -292,52 +295,37 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     const token = claim.token;
     const startedAt = metricsListener ? performance.now() : 0;
     if (metricsListener) metric({ type: "delivery.accepted", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id });
-    const pending = handlersFor(prepared).filter((p) => !claim.succeeded.has(p.handler.id));
-    const renewal = pending.length === 0 ? undefined : setInterval(() => {
-      Promise.resolve(store.renew(key, token, leaseMs)).then(
-        (kept) => kept || logger.warn({ provider: provider.id, id: event.id }, "credhooks: the in-flight lease was lost while handlers ran"),
-        (error: unknown) => logger.warn({ provider: provider.id, id: event.id, err: describe(error) }, "credhooks: renewing the in-flight lease failed"),
-      );
-    }, Math.max(1, Math.floor(leaseMs / 2)));
-    renewal?.unref();
+    const all = handlersFor(prepared);
+    const pending = claim.succeeded.size === 0 ? all : all.filter((p) => !claim.succeeded.has(p.handler.id));
 
     const errors: unknown[] = [];
-    try {
-      await Promise.all(
-        pending.map(async ({ handler, event: received }) => {
-          const handlerStart = metricsListener ? performance.now() : 0;
-          try {
-            await handler.fn(received);
-          } catch (error) {
-            errors.push(error);
-            if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: false, durationMs: performance.now() - handlerStart });
-            return;
-          }
-          if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: true, durationMs: performance.now() - handlerStart });
-          try {
-            await store.handlerSucceeded(key, token, handler.id, doneTtlMs);
-          } catch (error) {
-            logger.warn({ provider: provider.id, id: event.id, handler: handler.id, err: describe(error) }, "credhooks: could not record a handler's success");
-          }
-        }),
-      );
-    } finally {
-      if (renewal) clearInterval(renewal);
+    if (pending.length > 0) {
+      leases.hold(key, token);
+      try {
+        // With one handler, its success is recorded by completing the event right after:
+        // a separate record would add a store round trip and close no crash window.
+        const record = pending.length > 1;
+        if (pending.length === 1) await runHandler(pending[0]!, prepared, token, record, errors);
+        else await Promise.all(pending.map((p) => runHandler(p, prepared, token, record, errors)));
+      } finally {
+        leases.drop(key, token);
+      }
     }
 
     if (metricsListener) metric({ type: "delivery.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, ok: errors.length === 0, durationMs: performance.now() - startedAt });
     if (errors.length === 0) {
       try {
-        await store.complete(key, token, doneTtlMs);
+        const completing = store.complete(key, token, doneTtlMs);
+        if (isThenable(completing)) await completing;
       } catch (error) {
         // The handlers succeeded: answering non-2xx would only make the sender redeliver.
         logger.error({ provider: provider.id, id: event.id, err: describe(error) }, "credhooks: could not mark the event done");
       }
       if (!prepared.known) {
         if (!provider.retries) await keepEvent(prepared, "unhandled", `"${event.name}" is not an event credhooks knows for ${provider.id}; kept because ${provider.id} does not redeliver.`);
-        return json(200, UNHANDLED_BODY);
+        return UNHANDLED_RESPONSE();
       }
-      return json(200, RECEIVED_BODY);
+      return RECEIVED_RESPONSE();
     }
 
     try {
@@ -353,19 +341,72 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     return errorResponse(new WebhookError("HANDLER_FAILED", message));
   }
 
-  function keepEvent(prepared: Prepared, reason: FailureReason, error: string): Promise<void> {
-    const { event } = prepared;
-    return keep({ key: prepared.key, provider: provider.id, tenantId: event.tenantId, name: event.name, dedupeId: event.id, payload: payloadInputs.get(event) ?? event.payload, raw: event.raw, reason, error });
+  /** Runs one handler; records its success under the event when other handlers share it. */
+  async function runHandler({ handler, event: received }: Pending, prepared: Prepared, token: string, record: boolean, errors: unknown[]): Promise<void> {
+    const { key, event } = prepared;
+    const handlerStart = metricsListener ? performance.now() : 0;
+    try {
+      await handler.fn(received);
+    } catch (error) {
+      errors.push(error);
+      if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: false, durationMs: performance.now() - handlerStart });
+      return;
+    }
+    if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: true, durationMs: performance.now() - handlerStart });
+    if (!record) return;
+    try {
+      const recording = store.handlerSucceeded(key, token, handler.id, doneTtlMs);
+      if (isThenable(recording)) await recording;
+    } catch (error) {
+      logger.warn({ provider: provider.id, id: event.id, handler: handler.id, err: describe(error) }, "credhooks: could not record a handler's success");
+    }
   }
 
-  // The schema input of each live event, so the sink keeps what the sender sent, not the parsed output.
-  const payloadInputs = new WeakMap<object, unknown>();
+  /**
+   * The in-flight leases of this receiver, renewed every `leaseMs / 2` by one timer while
+   * any handler runs (one timer per receiver, not one per event).
+   */
+  const leases = (() => {
+    const held = new Map<string, string>();
+    let timer: NodeJS.Timeout | undefined;
+    const renewAll = (): void => {
+      for (const [key, token] of held) {
+        Promise.resolve()
+          .then(() => store.renew(key, token, leaseMs))
+          .then(
+            (kept) => kept || logger.warn({ provider: provider.id, key }, "credhooks: the in-flight lease was lost while handlers ran"),
+            (error: unknown) => logger.warn({ provider: provider.id, key, err: describe(error) }, "credhooks: renewing the in-flight lease failed"),
+          );
+      }
+    };
+    return {
+      hold(key: string, token: string): void {
+        held.set(key, token);
+        if (!timer) {
+          timer = setInterval(renewAll, Math.max(1, Math.floor(leaseMs / 2)));
+          timer.unref();
+        }
+      },
+      drop(key: string, token: string): void {
+        if (held.get(key) === token) held.delete(key);
+        if (held.size === 0 && timer) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      },
+    };
+  })();
+
+  function keepEvent(prepared: Prepared, reason: FailureReason, error: string): Promise<void> {
+    const { event } = prepared;
+    return keep({ key: prepared.key, provider: provider.id, tenantId: event.tenantId, name: event.name, dedupeId: event.id, payload: prepared.input, raw: event.raw, reason, error });
+  }
+
 
   function prepare(identified: IdentifiedEvent, tenantId: string | undefined, receivedAt: number): Prepared | WebhookError {
     const parsed = parseEvent(provider, identified, tenantId, receivedAt);
     if (parsed instanceof WebhookError) return parsed;
-    payloadInputs.set(parsed.event, identified.payload);
-    return { key: keyOf(tenantId, identified.dedupeId), event: parsed.event, known: parsed.known };
+    return { key: keyOf(tenantId, identified.dedupeId), event: parsed.event, known: parsed.known, input: identified.payload };
   }
 
   async function run(prepared: Prepared): Promise<WebhookResponse> {
@@ -476,12 +517,21 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   return hooks as unknown as Webhooks<EventMapOf<P>>;
 }
 
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> => typeof (value as { then?: unknown } | undefined)?.then === "function";
 const isResponse = (value: object): value is WebhookResponse => typeof (value as { status?: unknown }).status === "number";
 
 const RECEIVED_BODY = '{"received":true}';
 const DUPLICATE_BODY = '{"received":true,"duplicate":true}';
 const UNHANDLED_BODY = '{"received":true,"unhandled":true}';
 const PENDING_BODY = '{"received":true,"pending":true}';
+
+/** A response answered often: headers computed once, a fresh object each time (callers may change it). */
+function fixedResponse(status: number, body: string): () => WebhookResponse {
+  const headers = { ...JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) };
+  return () => ({ status, headers: { ...headers }, body });
+}
+const RECEIVED_RESPONSE = fixedResponse(200, RECEIVED_BODY);
+const UNHANDLED_RESPONSE = fixedResponse(200, UNHANDLED_BODY);
 
 function json(status: number, body: string, headers?: Readonly<Record<string, string>>): WebhookResponse {
   const base = { ...JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) };
