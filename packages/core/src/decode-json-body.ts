@@ -1,8 +1,7 @@
+import { isUtf8 } from "node:buffer";
 import { headerValue } from "./credentials.js";
 import { WebhookError } from "./errors.js";
 import type { HeaderValue } from "./types.js";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * True for `application/json` and any `+json` media type, parameters ignored.
@@ -45,12 +44,9 @@ export function decodeJsonBody(headers: Readonly<Record<string, HeaderValue>>, r
       `Content-Type must be application/json (got ${contentType === undefined ? "none" : JSON.stringify(contentType.slice(0, 80))}).`,
     );
   }
-  let text: string;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    throw new WebhookError("INVALID_JSON", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
-  }
+  if (!isUtf8(raw)) throw new WebhookError("INVALID_JSON", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
+  // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1): skip it.
+  const text = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.toString("utf8", 3) : raw.toString("utf8");
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
