@@ -1,0 +1,98 @@
+// The memory case: what each remembered delivery costs in the default store,
+// LruDedupeStore, bounded to hold them all. Run with --expose-gc; prints one JSON line
+// (MemoryResult) on stdout.
+//
+//   memory.js store 1000000   pushes N distinct deliveries through the store exactly as the
+//                             core does for one handler (claim → handlerSucceeded →
+//                             complete), with the keys the core builds for Proven events;
+//   memory.js handle 100000   pushes N distinct deliveries through createWebhooks().handle()
+//                             (authentication, zod, dedupe, a no-op handler): the check that
+//                             the pipeline keeps nothing per delivery beyond the store.
+import { createWebhooks, LruDedupeStore } from "@credhooks/core";
+import { proven } from "@credhooks/core/providers/proven";
+import { BENCH_API_KEY, BENCH_TENANT } from "./bench-credentials.js";
+import { deliveryFactory, pathOf } from "./deliveries.js";
+
+/** What the memory case measured. */
+export interface MemoryResult {
+  mode: "store" | "handle";
+  deliveries: number;
+  remembered: number;
+  /** V8 heap growth per remembered delivery, after full GCs. */
+  heapBytesPerEntry: number;
+  /** Heap plus ArrayBuffer growth (the LRU's typed arrays live outside the heap) per remembered delivery. */
+  heapAndBuffersBytesPerEntry: number;
+  heapUsedBefore: number;
+  heapUsedAfter: number;
+  rssBefore: number;
+  rssAfter: number;
+  /** Length of the dedupe keys the core built (provider:tenant:dedupe id). */
+  keyLength: number;
+  seconds: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("run with node --expose-gc");
+const mode = process.argv[2] === "handle" ? "handle" : "store";
+const count = Number(process.argv[3] ?? (mode === "store" ? 1_000_000 : 100_000));
+const fullGc = (): void => {
+  for (let i = 0; i < 4; i++) gc();
+};
+
+const HANDLER_ID = "credentials:done#0"; // the core's id of the first handler of credentials:done
+const DAY_MS = 24 * 60 * 60 * 1000;
+const next = deliveryFactory("proven", "127.0.0.1");
+// Proven's dedupe id for credentials:done is event:cred_ex_id:state:updated_at; the core
+// prefixes provider and tenant. The body template gives state and updated_at.
+const sample = JSON.parse(next().body) as { event: string; webhook: { cred_ex_id: string; state: string; updated_at: string } };
+const keyOf = (id: string): string => `proven:${BENCH_TENANT}:${sample.event}:${id}:${sample.webhook.state}:${sample.webhook.updated_at}`;
+const ids = (): (() => string) => {
+  const prefix = sample.webhook.cred_ex_id.slice(0, 9);
+  let n = 0;
+  return () => `${prefix}${(n++).toString(16).padStart(27, "0")}`;
+};
+
+fullGc();
+const before = process.memoryUsage();
+const started = process.hrtime.bigint();
+const store = new LruDedupeStore({ max: count });
+
+if (mode === "store") {
+  const nextId = ids();
+  for (let i = 0; i < count; i++) {
+    const key = keyOf(nextId());
+    const claim = store.claim(key, 30_000);
+    if (claim.status !== "claimed") throw new Error(`delivery ${i} was not new: ${claim.status}`);
+    store.handlerSucceeded(key, claim.token, HANDLER_ID, 2 * DAY_MS);
+    store.complete(key, claim.token, 2 * DAY_MS);
+  }
+} else {
+  const hooks = createWebhooks({ provider: proven({ apiKey: BENCH_API_KEY }), store });
+  hooks.on("credentials:done", () => {});
+  const originalUrl = pathOf("proven");
+  for (let i = 0; i < count; i++) {
+    const delivery = next();
+    const response = await hooks.handle({ method: "POST", path: "/", originalUrl, headers: delivery.headers, params: { tenantId: BENCH_TENANT }, body: Buffer.from(delivery.body) });
+    if (response.status !== 200 || response.body !== '{"received":true}') throw new Error(`delivery ${i} answered ${response.status} ${response.body}`);
+  }
+}
+
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+fullGc();
+const after = process.memoryUsage();
+const remembered = store.size;
+if (remembered !== count) throw new Error(`${count} deliveries but ${remembered} remembered: the bound must hold them all`);
+const result: MemoryResult = {
+  mode,
+  deliveries: count,
+  remembered,
+  heapBytesPerEntry: (after.heapUsed - before.heapUsed) / remembered,
+  heapAndBuffersBytesPerEntry: (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / remembered,
+  heapUsedBefore: before.heapUsed,
+  heapUsedAfter: after.heapUsed,
+  rssBefore: before.rss,
+  rssAfter: after.rss,
+  keyLength: keyOf(ids()()).length,
+  seconds,
+};
+process.stdout.write(JSON.stringify(result) + "\n");
