@@ -119,7 +119,8 @@ export function renderMarkdown(results: Results): string {
   out(
     "Targets of the README, never asserted in tests. The req/s ratio is the case's req/s over the reference's, per round (the two run one after the other), then the median of the rounds. " +
       "The CPU capacity ratio is the reference's receiver CPU per request over the case's: the req/s ratio both would reach on a CPU of their own, " +
-      "a cross-check that other processes on the machine disturb less.",
+      "a cross-check that other processes on the machine disturb less. A case meets its target only when both ratios reach it (and its p99 stays within " +
+      `${P99_LIMIT}× its counterpart's); “misses (CPU)” is a req/s ratio that reached the target while the CPU per request says it would not on a quiet machine.`,
   );
   out();
   out("| target | case | req/s ratio (rounds) | CPU capacity ratio | p99 vs counterpart | verdict |");
@@ -136,7 +137,8 @@ export function renderMarkdown(results: Results): string {
     const p99Meets = !c.p99Budget || (p99 !== undefined && p99 <= P99_LIMIT);
     const reference = c.budget.against === c.counterpart ? "" : ` (vs ${label(c.budget.against)})`;
     const capacity = capacityAgainst(c, byId.get(c.budget.against));
-    out(`| ${c.budget.text} | ${c.label}${reference} | ${actual === undefined ? "—" : actual.toFixed(2)}× (${perRound(ratioAgainst(c, byId))}) | ${capacity === undefined ? "—" : `${capacity.toFixed(2)}×`} | ${ratio(c.p99ToCounterpart)} (≤ ${P99_LIMIT}×) | ${meets && p99Meets ? "meets" : meets ? "misses p99" : "misses"} |`);
+    const verdict = !meets ? "misses" : capacity !== undefined && capacity < c.budget.ratio ? "misses (CPU)" : p99Meets ? "meets" : "misses p99";
+    out(`| ${c.budget.text} | ${c.label}${reference} | ${actual === undefined ? "—" : actual.toFixed(2)}× (${perRound(ratioAgainst(c, byId))}) | ${capacity === undefined ? "—" : `${capacity.toFixed(2)}×`} | ${ratio(c.p99ToCounterpart)} (≤ ${P99_LIMIT}×) | ${verdict} |`);
   }
   out();
 
@@ -253,7 +255,7 @@ export function renderReadmeSection(results: Results): string {
   out("## Performance");
   out();
   out(
-    "`pnpm bench` (about 5 minutes) builds the packages, starts each receiver in its own process on 127.0.0.1 and loads it with " +
+    "`pnpm bench` (about 6 minutes on 2 vCPUs) builds the packages, starts each receiver in its own process on 127.0.0.1 and loads it with " +
       "[autocannon](https://github.com/mcollina/autocannon) from another process, the two pinned to different CPUs. Every case gets the same " +
       "~1.2 KB body and a new event id on every request, so dedupe does real work; each credhooks case runs beside the same " +
       "framework and authentication scheme written by hand. It writes `bench/results.md` (every case, every round, latency, CPU " +
@@ -263,23 +265,28 @@ export function renderReadmeSection(results: Results): string {
   out(
     `The budget below is a target, never asserted in tests. Figures of the last run (${results.generatedAt.slice(0, 10)}, Node ${machine.node}, ` +
       `${machine.cpus} vCPUs, ${settings.rounds} rounds of ${settings.seconds} s after ${settings.warmup} s of warm-up, ${settings.connections} connections; medians of the rounds): ` +
-      "the ratio of requests per second, and the receiver's CPU time per request of each side." +
+      "the ratio of requests per second, and the receiver's CPU time per request of each side, whose ratio is the capacity each would have on a CPU of its own; a target is met when both ratios reach it." +
       (busyShare(results) > 0.15 ? ` Other processes used ${(busyShare(results) * 100).toFixed(0)}% of a CPU during this run, so the figures are noisy; the CPU times are the steadier ones.` : ""),
   );
   out();
-  out("| credhooks | target (req/s) | measured | CPU per request, credhooks vs reference | p99 vs counterpart (target ≤ 1.5×) |");
-  out("|---|---|---|---|---|");
-  const meetsBudget = (c: CaseSummary): boolean => c.budget?.actual !== undefined && c.budget.actual >= c.budget.ratio;
+  out("| credhooks | target | req/s ratio | CPU per request: credhooks vs reference (capacity ratio) | p99 vs counterpart (target ≤ 1.5×) | verdict |");
+  out("|---|---|---|---|---|---|");
+  // Met when the req/s ratio and the CPU capacity ratio both reach the target (see results.md).
+  const meetsBudget = (c: CaseSummary): boolean => {
+    if (c.budget?.actual === undefined || c.budget.actual < c.budget.ratio) return false;
+    const capacity = capacityAgainst(c, byId.get(c.budget.against));
+    return capacity === undefined || capacity >= c.budget.ratio;
+  };
   for (const c of results.cases) {
     if (!c.budget) continue;
     const reference = byId.get(c.budget.against);
     const target = `≥ ${c.budget.ratio.toFixed(2)}× ${reference?.label ?? c.budget.against}`;
     const name = c.label.replace(/^credhooks /, "");
     if (c.status !== "ok") {
-      out(`| ${name} | ${target} | ${c.status} | — | — |`);
+      out(`| ${name} | ${target} | ${c.status} | — | — | — |`);
       continue;
     }
-    out(`| ${name} | ${target} | **${x(c.budget.actual)}** (${meetsBudget(c) ? "meets" : "misses"}) | ${us(c)} vs ${us(reference)} | ${x(c.p99ToCounterpart?.median)} |`);
+    out(`| ${name} | ${target} | **${x(c.budget.actual)}** | ${us(c)} vs ${us(reference)} (${x(capacityAgainst(c, reference))}) | ${x(c.p99ToCounterpart?.median)} | ${meetsBudget(c) ? "meets" : "misses"} |`);
   }
   const octokit = byId.get("node-octokit");
   if (octokit?.status === "ok") {
