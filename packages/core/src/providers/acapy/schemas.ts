@@ -110,6 +110,11 @@ export const acapyCredExRecord = z.looseObject({
   ...timestamps,
 });
 
+// Fields every credential-format detail record shares (Indy, JSON-LD, AnonCreds), and those
+// of the two revocable formats.
+const credExDetail = { cred_ex_id: text, cred_id_stored: text, state: text, ...timestamps };
+const revocableDetail = { cred_request_metadata: object, rev_reg_id: text, cred_rev_id: text };
+
 /**
  * The Indy detail of a v2.0 credential exchange (`issue_credential_v2_0_indy` topic).
  * `cred_ex_id` links it to its exchange.
@@ -121,13 +126,8 @@ export const acapyCredExRecord = z.looseObject({
  */
 export const acapyCredExIndyRecord = z.looseObject({
   cred_ex_indy_id: z.string().min(1),
-  cred_ex_id: text,
-  cred_id_stored: text,
-  cred_request_metadata: object,
-  rev_reg_id: text,
-  cred_rev_id: text,
-  state: text,
-  ...timestamps,
+  ...credExDetail,
+  ...revocableDetail,
 });
 
 /**
@@ -140,10 +140,7 @@ export const acapyCredExIndyRecord = z.looseObject({
  */
 export const acapyCredExLdProofRecord = z.looseObject({
   cred_ex_ld_proof_id: z.string().min(1),
-  cred_ex_id: text,
-  cred_id_stored: text,
-  state: text,
-  ...timestamps,
+  ...credExDetail,
 });
 
 /**
@@ -156,13 +153,8 @@ export const acapyCredExLdProofRecord = z.looseObject({
  */
 export const acapyCredExAnonCredsRecord = z.looseObject({
   cred_ex_anoncreds_id: z.string().min(1),
-  cred_ex_id: text,
-  cred_id_stored: text,
-  cred_request_metadata: object,
-  rev_reg_id: text,
-  cred_rev_id: text,
-  state: text,
-  ...timestamps,
+  ...credExDetail,
+  ...revocableDetail,
 });
 
 /**
