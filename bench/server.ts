@@ -1,7 +1,8 @@
 // One receiver in its own process: `node --conditions=source --import tsx bench/server.ts <case>`.
-// Listens on 127.0.0.1 (a free port), reports the port over IPC, and answers CPU snapshots
-// (process.cpuUsage: every thread of the process, GC included) so the runner can compute
-// server CPU per request over exactly the measured window.
+// Listens on 127.0.0.1 (a free port), reports the port over IPC, and answers snapshots
+// (requests served, memory, and process.cpuUsage: every thread of the process, GC included)
+// so the runner can compute CPU per request over exactly the measured window; the runner
+// takes the CPU time from /proc/<pid>/stat where it can, this process's own figure otherwise.
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector/promises";
