@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 
 /**
- * A 256-bit key for the failure sink's encryption at rest: 32 bytes, or those 32 bytes in
- * base64 / base64url (`openssl rand -base64 32`).
+ * A 256-bit key for encryption at rest (the failure sink's entries, the dedupe store's inbox
+ * records): 32 bytes, or those 32 bytes in base64 / base64url (`openssl rand -base64 32`).
  *
  * @example
  * ```ts
@@ -19,7 +19,8 @@ const TAG_BYTES = 16;
 /**
  * Thrown by the failure sink's `get`/`list` when a stored failed delivery cannot be
  * decrypted (wrong key, altered entry, an encrypted entry read without a key, or a plain
- * entry read by an encrypting sink).
+ * entry read by an encrypting sink), and by the dedupe store's `claimDue` when none of the
+ * inbox records it took could be read for the same reasons.
  *
  * @example
  * ```ts
@@ -87,16 +88,17 @@ export function isEncrypted(stored: string): boolean {
 
 /**
  * Decrypts an entry written by {@link encryptEntry} with any of `keys`; throws a
- * {@link FailureDecryptionError} that says what to check when none fits.
+ * {@link FailureDecryptionError} that says what to check when none fits. `what` names the
+ * entry in that message (by default: the failed delivery with the key `aad`).
  *
  * @example
  * ```ts
  * const json = decryptEntry(keys, "proven:acme:e1", stored);
  * ```
  */
-export function decryptEntry(keys: readonly Buffer[], aad: string, stored: string): string {
+export function decryptEntry(keys: readonly Buffer[], aad: string, stored: string, what = `failed delivery ${JSON.stringify(aad)}`): string {
   const data = Buffer.from(stored.slice(PREFIX.length), "base64");
-  if (data.length < IV_BYTES + TAG_BYTES) throw new FailureDecryptionError(`The failed delivery ${JSON.stringify(aad)} is not a valid encrypted entry (too short); it was altered in Redis.`);
+  if (data.length < IV_BYTES + TAG_BYTES) throw new FailureDecryptionError(`The ${what} is not a valid encrypted entry (too short); it was altered in Redis.`);
   const iv = data.subarray(0, IV_BYTES);
   const tag = data.subarray(data.length - TAG_BYTES);
   const body = data.subarray(IV_BYTES, data.length - TAG_BYTES);
@@ -111,7 +113,7 @@ export function decryptEntry(keys: readonly Buffer[], aad: string, stored: strin
     }
   }
   throw new FailureDecryptionError(
-    `The failed delivery ${JSON.stringify(aad)} could not be decrypted: it was encrypted with a different encryptionKey, or altered in Redis. ` +
+    `The ${what} could not be decrypted: it was encrypted with a different encryptionKey, or altered in Redis. ` +
       "Configure the key it was written with (during a rotation, list the new key first and the old keys after it).",
   );
 }

@@ -50,3 +50,18 @@ export function dedupeRedisKey(prefix: string, key: string): string {
 export function failuresRedisKey(prefix: string): string {
   return `${prefix}failures`;
 }
+
+/**
+ * The Redis key of a queue's inbox: a sorted set whose members are the Redis keys of the
+ * queue's entries (see {@link dedupeRedisKey}), scored by when each is due (ms, Redis clock).
+ * Not declared to Redis Cluster by the scripts: keep every key of one prefix in one slot
+ * (a hash tag in the prefix) if you ever try a cluster.
+ *
+ * @example
+ * ```ts
+ * inboxRedisKey("credhooks:", "lissi"); // "credhooks:inbox:lissi" — redis-cli ZRANGE credhooks:inbox:lissi 0 -1 WITHSCORES
+ * ```
+ */
+export function inboxRedisKey(prefix: string, queue: string): string {
+  return `${prefix}inbox:${queue}`;
+}
