@@ -129,7 +129,7 @@ describe("createWebhooks pipeline", () => {
   });
 
   it("keeps failures of a sender that does not retry in the failure sink, whole, and replays them", async () => {
-    const hooks = createWebhooks({ provider: testProvider({ retries: false }) });
+    const hooks = createWebhooks({ provider: testProvider({ retries: false }), recovery: { maxAttempts: 1 } });
     let fail = true;
     const handler = vi.fn(() => {
       if (fail) throw new Error("downstream 502");
@@ -148,7 +148,7 @@ describe("createWebhooks pipeline", () => {
   });
 
   it("counts attempts on one entry per event, however often it is redelivered", async () => {
-    const hooks = createWebhooks({ provider: testProvider({ retries: false }) });
+    const hooks = createWebhooks({ provider: testProvider({ retries: false }), recovery: { maxAttempts: 1 } });
     hooks.onAny(() => {
       throw new Error("nope");
     });
@@ -169,7 +169,7 @@ describe("createWebhooks pipeline", () => {
   });
 
   it("answers 202 at the response deadline, finishes in the background, and keeps a late failure", async () => {
-    const hooks = createWebhooks({ provider: testProvider({ responseDeadlineMs: 20 }) });
+    const hooks = createWebhooks({ provider: testProvider({ responseDeadlineMs: 20 }), recovery: { maxAttempts: 1 } });
     let finish!: (fail: boolean) => void;
     const done = new Promise<boolean>((resolve) => (finish = resolve));
     const onError = vi.fn();

@@ -1,21 +1,25 @@
-import type { ClaimResult, DedupeStore } from "./dedupe-store.js";
-import { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
-import { WebhookError, isWebhookError, type WebhookErrorCode } from "./errors.js";
-import { MemoryFailureSink, type FailedDelivery, type FailureReason, type FailureSink } from "./failure-sink.js";
-import { contentHash } from "./hash.js";
+import type { DedupeStore } from "./dedupe-store.js";
+import { WebhookError, isWebhookError } from "./errors.js";
+import { MemoryFailureSink, type FailureSink } from "./failure-sink.js";
+import { HandlerRegistry, type Registered } from "./handler-registry.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { LruDedupeStore } from "./lru-dedupe-store.js";
 import type { MetricEvent, MetricsListener } from "./metrics.js";
-import { normalizedEventsOf } from "./normalized-events.js";
-import type {
-  AnyEventOf,
-  EventMapOf,
-  IdentifiedEvent,
-  Provider,
-  WebhookEvent,
-  WebhookRequest,
-  WebhookResponse,
-} from "./types.js";
+import { authenticate } from "./stages/authenticate.js";
+import { claim as claimEvent, type Claim } from "./stages/claim.js";
+import type { PreparedEvent, ReceiverContext } from "./stages/context.js";
+import { dispatch } from "./stages/dispatch.js";
+import { identify } from "./stages/identify.js";
+import { keep } from "./stages/keep.js";
+import { LeaseKeeper } from "./stages/leases.js";
+import { recoverDue, type RecoverySummary } from "./stages/recover.js";
+import { DUPLICATE_BODY, describe, errorResponse, isThenable, pendingResponse } from "./stages/responses.js";
+import { settle } from "./stages/settle.js";
+import { prepare } from "./stages/validate.js";
+import type { AnyEventOf, EventMapOf, IdentifiedEvent, Provider, WebhookEvent, WebhookRequest, WebhookResponse } from "./types.js";
+
+export { errorResponse } from "./stages/responses.js";
+export type { RecoverySummary } from "./stages/recover.js";
 
 /**
  * 1 MiB: far above any documented delivery, far below what could hurt the process.
@@ -75,12 +79,85 @@ export interface WebhooksOptions<P extends Provider> {
   logger?: Logger;
   /** Receives counters and latencies: accepted, duplicate, rejected by code, handler latency per tenant and event. */
   metrics?: MetricsListener;
+  /**
+   * When to answer the sender. `"after-handlers"` (default): once the handlers ran (or at
+   * the response deadline). `"when-stored"`: 202 as soon as the event is written to the
+   * inbox with its claim, handlers run after (ack-then-process), whatever the sender.
+   * Events of senders that never redeliver, and of senders with a response deadline, go
+   * through the inbox either way.
+   */
+  acknowledge?: "after-handlers" | "when-stored";
+  /** Recovery of inbox events (their process died, or their handlers failed); `false` turns the periodic pass off. */
+  recovery?: RecoveryOptions | false;
+}
+
+/**
+ * Options of the recoverer, which takes back inbox events whose process died or whose
+ * handlers failed, and runs the handlers that have not succeeded.
+ *
+ * @example
+ * ```ts
+ * createWebhooks({ provider, store, recovery: { intervalMs: 10_000, maxAttempts: 8 } });
+ * ```
+ */
+export interface RecoveryOptions {
+  /** How often each instance looks for due inbox events, in ms (default 5 s). A pass also runs at start. */
+  intervalMs?: number;
+  /** Attempts (the first delivery included) before an event moves to the failure sink (default 5). */
+  maxAttempts?: number;
+  /** Delay before the next attempt after `attempt` failed ones (default 2 s × 4^(attempt−1), at most 5 min). */
+  backoffMs?: (attempt: number) => number;
+  /** Inbox entries taken per store call (default 16). */
+  batchSize?: number;
+  /** `false`: no pass at start and no periodic pass; only `hooks.recover()` recovers (default `true`). */
+  automatic?: boolean;
+}
+
+/**
+ * Options of {@link Webhooks.close}.
+ *
+ * @example
+ * ```ts
+ * process.once("SIGTERM", () => void hooks.close({ timeoutMs: 10_000 }));
+ * ```
+ */
+export interface CloseOptions {
+  /** How long to wait for running handlers, in ms (default 10 s). Events still running then are left to recovery. */
+  timeoutMs?: number;
+}
+
+/**
+ * What {@link Webhooks.close} found.
+ *
+ * @example
+ * ```ts
+ * const { unfinished } = await hooks.close();
+ * if (unfinished > 0) console.warn(`${unfinished} event(s) left for recovery`);
+ * ```
+ */
+export interface CloseResult {
+  /** Events whose handlers settled while closing. */
+  readonly settled: number;
+  /** Events still running at the timeout: left for recovery (inbox) or the sender's redelivery. */
+  readonly unfinished: number;
+}
+
+/**
+ * Default of `recovery.backoffMs`: 2 s, 8 s, 32 s, 128 s, then at most 5 min.
+ *
+ * @example
+ * ```ts
+ * createWebhooks({ provider, recovery: { backoffMs: (attempt) => defaultBackoffMs(attempt) * 2 } });
+ * ```
+ */
+export function defaultBackoffMs(attempt: number): number {
+  return Math.min(300_000, 2_000 * 4 ** Math.max(0, attempt - 1));
 }
 
 /**
  * A handler of one event (or of one of several events, as a discriminated union). It may
- * be async; a throw (or rejection) answers 500 `HANDLER_FAILED` and the sender's redelivery
- * runs it again.
+ * be async; a throw (or rejection) answers 500 `HANDLER_FAILED`, and the sender's
+ * redelivery (or, for events in the inbox, credhooks' own retry) runs it again.
  *
  * @example
  * ```ts
@@ -151,34 +228,31 @@ export interface Webhooks<M extends Record<string, unknown> = Record<string, unk
   handle(request: WebhookRequest): Promise<WebhookResponse>;
   /** Runs a failed delivery's handlers again, through the same dedupe claim; removes it from the sink on success. */
   replay(key: string): Promise<ReplayOutcome>;
-  /** {@link Webhooks.replay} for every entry of the sink. */
+  /** {@link Webhooks.replay} for every entry of the sink that belongs to this receiver's provider. */
   replayAll(): Promise<ReplayOutcome[]>;
+  /**
+   * Takes back inbox events that are due (their process died, or their retry time came)
+   * and runs their handlers that have not succeeded. Runs by itself at start and every
+   * `recovery.intervalMs`; call it to recover on demand.
+   */
+  recover(): Promise<RecoverySummary>;
+  /**
+   * Stops accepting (503 `SHUTTING_DOWN` with `Retry-After`), aborts the `signal` of running
+   * events, waits for their handlers up to `timeoutMs`, and stops the receiver's timers.
+   * Unfinished inbox events stay for recovery by another instance or the next start.
+   */
+  close(options?: CloseOptions): Promise<CloseResult>;
 }
 
-interface Registered {
-  readonly id: string;
-  readonly fn: (event: WebhookEvent<string, unknown>) => unknown;
-}
-
-interface Prepared {
-  readonly key: string;
-  readonly event: WebhookEvent<string, unknown>;
-  readonly known: boolean;
-  /** The value the schema validated: what the failure sink keeps, so a replay validates it again. */
-  readonly input: unknown;
-}
-
-/** A handler bound to the event it receives (the provider's own, or a normalized one). */
-interface Pending {
-  readonly handler: Registered;
-  readonly event: WebhookEvent<string, unknown>;
-}
-
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
 const TIMED_OUT = Symbol("timed out");
+const DEFAULT_RECOVERY_INTERVAL_MS = 5_000;
+const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * Creates a webhook receiver for one provider.
+ * Creates a webhook receiver for one provider. This file only wires the pipeline's stages
+ * (`stages/`): route → read the body → authenticate → identify → validate → claim (+ inbox)
+ * → dispatch → settle, with keep (failure sink) and recover beside them.
  *
  * @example
  * ```ts
@@ -195,273 +269,121 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   const failures = options.failures ?? new MemoryFailureSink();
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const doneTtlMs = options.doneTtlMs ?? DEFAULT_DONE_TTL_MS;
   const deadlineMs = options.responseDeadlineMs === false ? undefined : (options.responseDeadlineMs ?? provider.responseDeadlineMs);
+  const recovery = options.recovery === false ? undefined : (options.recovery ?? {});
+  const ackWhenStored = options.acknowledge === "when-stored";
   const metricsListener = options.metrics;
-  const metric = (event: MetricEvent): void => {
-    if (!metricsListener) return;
-    try {
-      metricsListener(event);
-    } catch (error) {
-      logger.warn({ provider: provider.id, err: describe(error) }, "credhooks: the metrics listener threw");
-    }
-  };
+  const hasInbox = typeof store.claimDue === "function";
+  // The events credhooks may answer without the sender redelivering them on failure: those
+  // of a sender that never redelivers, those that may be answered at the deadline, and all
+  // of them when the user acknowledges on storing. They are written with their claim.
+  const throughInbox = hasInbox && (ackWhenStored || !provider.retries || deadlineMs !== undefined);
 
-  const byName = new Map<string, Registered[]>();
-  const anyHandlers: Registered[] = [];
-  const unhandledHandlers: Registered[] = [];
-  const errorHandlers: Array<(error: AggregateError, event: WebhookEvent<string, unknown>) => unknown> = [];
-
-  const register = (list: Registered[], fallbackId: string, fn: Registered["fn"], opts?: HandlerOptions): void => {
-    list.push({ id: opts?.id ?? `${fallbackId}#${list.length}`, fn });
-  };
-
-  const keyOf = (tenantId: string | undefined, dedupeId: string): string =>
-    `${provider.id}:${tenantId === undefined ? "" : encodeURIComponent(tenantId)}:${dedupeId}`;
-
-  async function keep(
-    entry: Omit<FailedDelivery, "attempts" | "firstFailedAt" | "lastFailedAt">,
-  ): Promise<void> {
-    try {
-      const previous = await failures.get(entry.key);
-      const at = new Date().toISOString();
-      await failures.put({ ...entry, attempts: (previous?.attempts ?? 0) + 1, firstFailedAt: previous?.firstFailedAt ?? at, lastFailedAt: at });
-      logger.warn({ provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, reason: entry.reason }, "credhooks: delivery kept in the failure sink");
-    } catch (error) {
-      logger.error({ provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, err: describe(error) }, "credhooks: the failure sink could not store a delivery");
-    }
-  }
-
-  async function reportErrors(error: AggregateError, event: WebhookEvent<string, unknown>): Promise<void> {
-    logger.error({ provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, failures: error.errors.length }, "credhooks: handlers failed");
-    for (const onError of errorHandlers) {
+  const ctx: ReceiverContext = {
+    provider,
+    store,
+    failures,
+    logger,
+    measuring: metricsListener !== undefined,
+    metric(event: MetricEvent): void {
+      if (!metricsListener) return;
       try {
-        await onError(error, event);
-      } catch (thrown) {
-        logger.error({ provider: provider.id, event: event.name, err: describe(thrown) }, "credhooks: an onError handler threw");
-      }
-    }
-  }
-
-  function handlersFor(prepared: Prepared): Pending[] {
-    const { event } = prepared;
-    const own = prepared.known ? (byName.get(event.name) ?? []) : unhandledHandlers;
-    const pending: Pending[] = [];
-    for (const handler of own) pending.push({ handler, event });
-    for (const handler of anyHandlers) pending.push({ handler, event });
-    if (prepared.known && provider.normalize) {
-      for (const normalized of normalizedEventsOf(event, provider.normalize)) {
-        for (const handler of byName.get(normalized.name) ?? []) pending.push({ handler, event: normalized });
-      }
-    }
-    return pending;
-  }
-
-  /** Claims the event, runs the handlers that have not succeeded yet, and settles the claim. */
-  /** Claims the event: a claim to run its handlers, or the answer for a duplicate. */
-  async function claimEvent(prepared: Prepared): Promise<{ token: string; succeeded: ReadonlySet<string> } | WebhookResponse> {
-    const { key, event } = prepared;
-    let claim: ClaimResult;
-    try {
-      const claiming = store.claim(key, leaseMs);
-      claim = isThenable(claiming) ? await claiming : claiming;
-    } catch (cause) {
-      logger.error({ provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, err: describe(cause) }, "credhooks: dedupe store unavailable");
-      // A sender that never retries would lose the event with this 503: keep it for replay.
-      if (!provider.retries) await keepEvent(prepared, "store-unavailable", `The dedupe store was unavailable: ${describe(cause)}`);
-      throw new WebhookError("STORE_UNAVAILABLE", "The dedupe store is unavailable, so the event was not processed; retry later.", { cause });
-    }
-    if (claim.status === "done") {
-      if (metricsListener) metric({ type: "delivery.duplicate", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, inFlight: false });
-      return json(200, DUPLICATE_BODY);
-    }
-    if (claim.status === "in-flight") {
-      if (metricsListener) metric({ type: "delivery.duplicate", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, inFlight: true });
-      return errorResponse(new WebhookError("DUPLICATE_IN_FLIGHT", "This event is being processed by an earlier delivery; retry later to learn its outcome."));
-    }
-    return claim;
-  }
-
-  /** Claims the event and runs it to the end (replays; deliveries without a deadline). */
-  async function process(prepared: Prepared, answered: { value: boolean }): Promise<WebhookResponse> {
-    const claim = await claimEvent(prepared);
-    return isResponse(claim) ? claim : dispatch(prepared, claim, answered);
-  }
-
-  /** Runs the handlers that have not succeeded yet under the claim, and settles it. */
-  async function dispatch(prepared: Prepared, claim: { token: string; succeeded: ReadonlySet<string> }, answered: { value: boolean }): Promise<WebhookResponse> {
-    const { key, event } = prepared;
-    const token = claim.token;
-    const startedAt = metricsListener ? performance.now() : 0;
-    if (metricsListener) metric({ type: "delivery.accepted", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id });
-    const all = handlersFor(prepared);
-    const pending = claim.succeeded.size === 0 ? all : all.filter((p) => !claim.succeeded.has(p.handler.id));
-
-    const errors: unknown[] = [];
-    if (pending.length > 0) {
-      leases.hold(key, token);
-      try {
-        // With one handler, its success is recorded by completing the event right after:
-        // a separate record would add a store round trip and close no crash window.
-        const record = pending.length > 1;
-        if (pending.length === 1) await runHandler(pending[0]!, prepared, token, record, errors);
-        else await Promise.all(pending.map((p) => runHandler(p, prepared, token, record, errors)));
-      } finally {
-        leases.drop(key, token);
-      }
-    }
-
-    if (metricsListener) metric({ type: "delivery.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, ok: errors.length === 0, durationMs: performance.now() - startedAt });
-    if (errors.length === 0) {
-      try {
-        const completing = store.complete(key, token, doneTtlMs);
-        if (isThenable(completing)) await completing;
+        metricsListener(event);
       } catch (error) {
-        // The handlers succeeded: answering non-2xx would only make the sender redeliver.
-        logger.error({ provider: provider.id, id: event.id, err: describe(error) }, "credhooks: could not mark the event done");
+        logger.warn({ provider: provider.id, err: describe(error) }, "credhooks: the metrics listener threw");
       }
-      if (!prepared.known) {
-        if (!provider.retries) await keepEvent(prepared, "unhandled", `"${event.name}" is not an event credhooks knows for ${provider.id}; kept because ${provider.id} does not redeliver.`);
-        return UNHANDLED_RESPONSE();
-      }
-      return RECEIVED_RESPONSE();
-    }
+    },
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    doneTtlMs: options.doneTtlMs ?? DEFAULT_DONE_TTL_MS,
+    queue: provider.id,
+    maxAttempts: Math.max(1, recovery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+    backoffMs: recovery?.backoffMs ?? defaultBackoffMs,
+    keyOf: (tenantId, dedupeId) => `${provider.id}:${tenantId === undefined ? "" : encodeURIComponent(tenantId)}:${dedupeId}`,
+  };
+  if (ackWhenStored && !hasInbox) throw new TypeError(`credhooks: acknowledge: "when-stored" needs a store with an inbox (claimDue); this store has none.`);
+  warnOfLoss(ctx, ackWhenStored || !provider.retries || deadlineMs !== undefined);
 
-    try {
-      await store.release(key, token, doneTtlMs);
-    } catch (error) {
-      logger.warn({ provider: provider.id, id: event.id, err: describe(error) }, "credhooks: could not release the claim; it expires with its lease");
-    }
-    const aggregate = new AggregateError(errors, `${errors.length} of ${pending.length} handler(s) failed for ${provider.id} event ${event.name}`);
-    await reportErrors(aggregate, event);
-    const message = `${errors.length} of ${pending.length} handler(s) failed for "${event.name}"; the event was not marked done, so a redelivery runs the failed handlers again.`;
-    if (answered.value) await keepEvent(prepared, "failed-after-response", message + " " + firstMessages(errors));
-    else if (!provider.retries) await keepEvent(prepared, "handler-failed", message + " " + firstMessages(errors));
-    return errorResponse(new WebhookError("HANDLER_FAILED", message));
+  const registry = new HandlerRegistry();
+  const leases = new LeaseKeeper(ctx);
+  /** Events whose handlers run now, with the promise of their settled answer. */
+  const running = new Map<PreparedEvent, Promise<WebhookResponse>>();
+  let closing = false;
+  let closed: Promise<CloseResult> | undefined;
+
+  /** Dispatch, then settle: the one path of every claimed event (delivery, replay, recovery). */
+  function runClaimed(prepared: PreparedEvent, claim: Claim, answered: { value: boolean }): Promise<WebhookResponse> {
+    const work = dispatch(ctx, registry, leases, prepared, claim).then((result) => settle(ctx, registry, prepared, claim, result, { answered: answered.value, closing }));
+    running.set(prepared, work);
+    const forget = (): void => void running.delete(prepared);
+    work.then(forget, forget);
+    return work;
   }
 
-  /** Runs one handler; records its success under the event when other handlers share it. */
-  async function runHandler({ handler, event: received }: Pending, prepared: Prepared, token: string, record: boolean, errors: unknown[]): Promise<void> {
-    const { key, event } = prepared;
-    const handlerStart = metricsListener ? performance.now() : 0;
-    try {
-      await handler.fn(received);
-    } catch (error) {
-      errors.push(error);
-      if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: false, durationMs: performance.now() - handlerStart });
-      return;
-    }
-    if (metricsListener) metric({ type: "handler.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: true, durationMs: performance.now() - handlerStart });
-    if (!record) return;
-    try {
-      const recording = store.handlerSucceeded(key, token, handler.id, doneTtlMs);
-      if (isThenable(recording)) await recording;
-    } catch (error) {
-      logger.warn({ provider: provider.id, id: event.id, handler: handler.id, err: describe(error) }, "credhooks: could not record a handler's success");
-    }
-  }
-
-  /**
-   * The in-flight leases of this receiver, renewed every `leaseMs / 2` by one timer while
-   * any handler runs (one timer per receiver, not one per event).
-   */
-  const leases = (() => {
-    const held = new Map<string, string>();
-    let timer: NodeJS.Timeout | undefined;
-    const renewAll = (): void => {
-      for (const [key, token] of held) {
-        Promise.resolve()
-          .then(() => store.renew(key, token, leaseMs))
-          .then(
-            (kept) => kept || logger.warn({ provider: provider.id, key }, "credhooks: the in-flight lease was lost while handlers ran"),
-            (error: unknown) => logger.warn({ provider: provider.id, key, err: describe(error) }, "credhooks: renewing the in-flight lease failed"),
-          );
-      }
-    };
-    return {
-      hold(key: string, token: string): void {
-        held.set(key, token);
-        if (!timer) {
-          timer = setInterval(renewAll, Math.max(1, Math.floor(leaseMs / 2)));
-          timer.unref();
-        }
-      },
-      drop(key: string, token: string): void {
-        if (held.get(key) === token) held.delete(key);
-        if (held.size === 0 && timer) {
-          clearInterval(timer);
-          timer = undefined;
-        }
-      },
-    };
-  })();
-
-  function keepEvent(prepared: Prepared, reason: FailureReason, error: string): Promise<void> {
-    const { event } = prepared;
-    return keep({ key: prepared.key, provider: provider.id, tenantId: event.tenantId, name: event.name, dedupeId: event.id, payload: prepared.input, raw: event.raw, reason, error });
-  }
-
-
-  function prepare(identified: IdentifiedEvent, tenantId: string | undefined, receivedAt: number): Prepared | WebhookError {
-    const parsed = parseEvent(provider, identified, tenantId, receivedAt);
-    if (parsed instanceof WebhookError) return parsed;
-    return { key: keyOf(tenantId, identified.dedupeId), event: parsed.event, known: parsed.known, input: identified.payload };
-  }
-
-  async function run(prepared: Prepared): Promise<WebhookResponse> {
-    if (deadlineMs === undefined) return process(prepared, { value: false });
-    // The deadline covers the handlers only: the claim must be settled before any answer,
-    // or a claim failing after a 202 would lose the event.
-    const claim = await claimEvent(prepared);
-    if (isResponse(claim)) return claim;
+  async function process(prepared: PreparedEvent, receivedAt: number, inbox: boolean): Promise<WebhookResponse> {
+    const claiming = claimEvent(ctx, prepared, inbox);
+    const claim = isThenable(claiming) ? await claiming : claiming;
+    if (!isClaim(claim)) return claim;
     const answered = { value: false };
-    const work = dispatch(prepared, claim, answered);
+    const work = runClaimed(prepared, claim, answered);
+    if (ackWhenStored && claim.inbox) {
+      answered.value = true;
+      background(work);
+      return pendingResponse();
+    }
+    if (deadlineMs === undefined) return work;
+    // The deadline counts from the request's arrival (body, authentication and claim included);
+    // the event is in the inbox before any answer, so a 202 can never lose it.
+    const remaining = receivedAt + deadlineMs - Date.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, deadlineMs, TIMED_OUT);
+      timer = setTimeout(resolve, Math.max(0, remaining), TIMED_OUT);
     });
     const first = await Promise.race([work, deadline]);
     clearTimeout(timer);
     if (first !== TIMED_OUT) return first;
     answered.value = true;
-    work.catch((error: unknown) => logger.error({ provider: provider.id, err: describe(error) }, "credhooks: background processing failed"));
-    return json(202, PENDING_BODY);
+    background(work);
+    return pendingResponse();
   }
 
+  function background(work: Promise<WebhookResponse>): void {
+    work.catch((error: unknown) => logger.error({ provider: provider.id, err: describe(error) }, "credhooks: background processing failed"));
+  }
 
   async function pipeline(request: WebhookRequest): Promise<WebhookResponse> {
     const receivedAt = Date.now();
-    const delivery = await authenticateDelivery(provider, request, maxBodyBytes, receivedAt);
-    const { tenantId, body, rawBody } = delivery;
-
+    const delivery = await authenticate(provider, request, maxBodyBytes, receivedAt);
     // Authenticated from here on: whatever goes wrong, the delivery is kept rather than lost.
-    let identified: IdentifiedEvent;
-    try {
-      identified = provider.identify(delivery);
-    } catch (error) {
-      if (isWebhookError(error) && error.code === "INVALID_PAYLOAD") {
-        const redacted = provider.redact ? provider.redact(body) : body;
-        const dedupeId = contentHash(rawBody);
-        await keep({ key: keyOf(tenantId, dedupeId), provider: provider.id, tenantId, name: undefined, dedupeId, payload: redacted, raw: redacted, reason: "invalid-payload", error: error.message });
-      }
-      throw error;
-    }
-    const prepared = prepare(identified, tenantId, receivedAt);
+    const identifying = identify(ctx, delivery);
+    const identified = isThenable(identifying) ? await identifying : identifying;
+    const prepared = prepare(ctx, identified, delivery.tenantId, receivedAt);
     if (prepared instanceof WebhookError) {
-      await keep({ key: keyOf(tenantId, identified.dedupeId), provider: provider.id, tenantId, name: identified.name, dedupeId: identified.dedupeId, payload: identified.payload, raw: identified.raw, reason: "invalid-payload", error: prepared.message });
+      const { tenantId } = delivery;
+      await keepInvalid(identified, tenantId, prepared);
       throw prepared;
     }
-    return run(prepared);
+    return process(prepared, receivedAt, throughInbox);
+  }
+
+  async function keepInvalid(identified: IdentifiedEvent, tenantId: string | undefined, error: WebhookError): Promise<void> {
+    await keep(ctx, { key: ctx.keyOf(tenantId, identified.dedupeId), provider: provider.id, tenantId, name: identified.name, dedupeId: identified.dedupeId, payload: identified.payload, raw: identified.raw, reason: "invalid-payload", error: error.message });
   }
 
   async function replay(key: string): Promise<ReplayOutcome> {
     const entry = await failures.get(key);
-    if (!entry) return { key, status: "not-found" };
+    // One failure sink may serve several receivers: only this provider's entries are ours.
+    if (!entry || entry.provider !== provider.id) return { key, status: "not-found" };
     if (entry.name === undefined) return { key, status: "invalid-payload", error: entry.error };
-    const prepared = prepare({ name: entry.name, payload: entry.payload, raw: entry.raw, dedupeId: entry.dedupeId }, entry.tenantId, Date.now());
+    const prepared = prepare(ctx, { name: entry.name, payload: entry.payload, raw: entry.raw, dedupeId: entry.dedupeId }, entry.tenantId, Date.now());
     if (prepared instanceof WebhookError) return { key, status: "invalid-payload", error: prepared.message };
-    const response = await process(prepared, { value: false });
+    let response: WebhookResponse;
+    try {
+      const claiming = claimEvent(ctx, prepared, false);
+      const claim = isThenable(claiming) ? await claiming : claiming;
+      response = isClaim(claim) ? await runClaimed(prepared, claim, { value: false }) : claim;
+    } catch (error) {
+      return { key, status: "failed", error: describe(error) };
+    }
     if (response.status === 200) {
       await failures.delete(key);
       return { key, status: response.body === DUPLICATE_BODY ? "duplicate" : "handled" };
@@ -470,36 +392,72 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     return { key, status: "failed", error: response.body };
   }
 
+  // Recovery: a pass at start (once handlers are registered) and then periodically.
+  let recovering: Promise<RecoverySummary> | undefined;
+  const recover = (): Promise<RecoverySummary> => {
+    recovering ??= recoverDue(ctx, async (prepared, claim) => (await runClaimed(prepared, claim, { value: false })).status, () => closing, Math.max(1, recovery?.batchSize ?? 16)).finally(() => {
+      recovering = undefined;
+    });
+    return recovering;
+  };
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  if (hasInbox && recovery && recovery.automatic !== false) {
+    const pass = (): void => {
+      // Never before a handler is registered: an event recovered with no handlers would be marked done.
+      if (registry.count === 0 || closing) return;
+      recover().catch((error: unknown) => logger.warn({ provider: provider.id, err: describe(error) }, "credhooks: recovery pass failed; the next one retries"));
+    };
+    setTimeout(pass, 0).unref();
+    recoveryTimer = setInterval(pass, Math.max(10, recovery.intervalMs ?? DEFAULT_RECOVERY_INTERVAL_MS));
+    recoveryTimer.unref();
+  }
+
+  async function close(closeOptions: CloseOptions = {}): Promise<CloseResult> {
+    closing = true;
+    if (recoveryTimer) clearInterval(recoveryTimer);
+    const stopping = new WebhookError("SHUTTING_DOWN", "credhooks is shutting down.");
+    const inFlight = [...running.entries()];
+    for (const [prepared] of inFlight) prepared.abort.abort(stopping);
+    let settled = 0;
+    const all = Promise.all(inFlight.map(([, work]) => work.then(() => void settled++, () => void settled++)));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS));
+    });
+    await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    if (recovering) await Promise.race([recovering.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100).unref())]);
+    leases.stop();
+    return { settled, unfinished: inFlight.length - settled };
+  }
+
   const hooks: Webhooks<Record<string, unknown>> = {
     provider,
     failures,
     on(name, handler, opts) {
-      for (const one of typeof name === "string" ? [name] : name) {
-        let list = byName.get(one);
-        if (!list) byName.set(one, (list = []));
-        register(list, one, handler as Registered["fn"], opts);
-      }
+      for (const one of typeof name === "string" ? [name] : name) registry.on(one, handler as Registered["fn"], opts?.id);
       return this;
     },
     onAny(handler, opts) {
-      register(anyHandlers, "*", handler as Registered["fn"], opts);
+      registry.onAny(handler as Registered["fn"], opts?.id);
       return this;
     },
     onUnhandled(handler, opts) {
-      register(unhandledHandlers, "?", handler as Registered["fn"], opts);
+      registry.onUnhandled(handler as Registered["fn"], opts?.id);
       return this;
     },
     onError(handler) {
-      errorHandlers.push(handler);
+      registry.errorHandlers.push(handler);
       return this;
     },
     async handle(request) {
       try {
+        if (closing) throw new WebhookError("SHUTTING_DOWN", "This receiver is shutting down and accepts no new deliveries; retry later.");
         return await pipeline(request);
       } catch (error) {
         if (isWebhookError(error)) {
           const tenantId = request.params?.["tenantId"];
-          if (metricsListener) metric({ type: "delivery.rejected", provider: provider.id, tenantId, code: error.code, status: error.status });
+          if (metricsListener) ctx.metric({ type: "delivery.rejected", provider: provider.id, tenantId, code: error.code, status: error.status });
           (error.status >= 500 ? logger.error : logger.warn).call(logger, { provider: provider.id, tenantId, code: error.code, status: error.status }, "credhooks: delivery rejected");
           return errorResponse(error);
         }
@@ -510,51 +468,34 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     replay,
     async replayAll() {
       const outcomes: ReplayOutcome[] = [];
-      for (const entry of await failures.list()) outcomes.push(await replay(entry.key));
+      for (const entry of await failures.list()) {
+        if (entry.provider === provider.id) outcomes.push(await replay(entry.key));
+      }
       return outcomes;
+    },
+    recover,
+    close(closeOptions) {
+      return (closed ??= close(closeOptions));
     },
   };
   return hooks as unknown as Webhooks<EventMapOf<P>>;
 }
 
-const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> => typeof (value as { then?: unknown } | undefined)?.then === "function";
-const isResponse = (value: object): value is WebhookResponse => typeof (value as { status?: unknown }).status === "number";
-
-const RECEIVED_BODY = '{"received":true}';
-const DUPLICATE_BODY = '{"received":true,"duplicate":true}';
-const UNHANDLED_BODY = '{"received":true,"unhandled":true}';
-const PENDING_BODY = '{"received":true,"pending":true}';
-
-/** A response answered often: headers computed once, a fresh object each time (callers may change it). */
-function fixedResponse(status: number, body: string): () => WebhookResponse {
-  const headers = { ...JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) };
-  return () => ({ status, headers: { ...headers }, body });
-}
-const RECEIVED_RESPONSE = fixedResponse(200, RECEIVED_BODY);
-const UNHANDLED_RESPONSE = fixedResponse(200, UNHANDLED_BODY);
-
-function json(status: number, body: string, headers?: Readonly<Record<string, string>>): WebhookResponse {
-  const base = { ...JSON_HEADERS, "content-length": String(Buffer.byteLength(body)) };
-  return { status, headers: headers ? { ...base, ...headers } : base, body };
-}
+const isClaim = (value: Claim | WebhookResponse): value is Claim => typeof (value as { token?: unknown }).token === "string";
 
 /**
- * The response for an error: `{"error":{"code","message"}}` with the code's status.
- *
- * @example
- * ```ts
- * errorResponse(new WebhookError("UNKNOWN_ROUTE", "No route")); // { status: 404, ... }
- * ```
+ * One warning at creation, in production, when a receiver that may hold the only copy of an
+ * event keeps it only in memory.
  */
-export function errorResponse(error: WebhookError): WebhookResponse {
-  return json(error.status, JSON.stringify({ error: { code: error.code satisfies WebhookErrorCode, message: error.message } }), error.headers);
-}
-
-function describe(error: unknown): string {
-  if (isWebhookError(error)) return error.code;
-  return error instanceof Error ? `${error.name}: ${error.message}` : "non-error thrown";
-}
-
-function firstMessages(errors: readonly unknown[]): string {
-  return errors.slice(0, 3).map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200)).join(" | ");
+function warnOfLoss(ctx: ReceiverContext, holdsOnlyCopy: boolean): void {
+  if (!holdsOnlyCopy || globalThis.process?.env?.["NODE_ENV"] !== "production") return;
+  const memoryStore = ctx.store.durable !== true;
+  const memorySink = ctx.failures instanceof MemoryFailureSink;
+  if (!memoryStore && !memorySink) return;
+  const what = [memoryStore ? "the dedupe store and inbox are in memory" : "", memorySink ? "the failure sink is in memory" : ""].filter(Boolean).join(" and ");
+  const why = !ctx.provider.retries ? `${ctx.provider.id} never redelivers` : "events may be answered before their handlers finish";
+  ctx.logger.warn(
+    { provider: ctx.provider.id },
+    `credhooks: ${why}, but ${what}: events whose handlers are running or failed when the process stops are lost. Use a durable store and sink (@credhooks/sqlite for one instance, @credhooks/redis for several).`,
+  );
 }

@@ -41,6 +41,10 @@ export const ERROR_STATUS = {
   DUPLICATE_IN_FLIGHT: 409,
   /** The dedupe store could not be reached: the sender should retry. */
   STORE_UNAVAILABLE: 503,
+  /** The receiver is closing (`close()`): the sender should retry, another instance answers. */
+  SHUTTING_DOWN: 503,
+  /** The event's in-flight lease was lost while handlers ran (the store became unreachable, or another owner took it). */
+  LEASE_LOST: 503,
   /** One or more handlers threw; the event is not marked done and a retry runs it again. */
   HANDLER_FAILED: 500,
   /** A body parser consumed the request stream and left no raw copy of the bytes. */
@@ -54,6 +58,8 @@ const DEFAULT_HEADERS: Partial<Record<string, Record<string, string>>> = {
   DUPLICATE_IN_FLIGHT: { "retry-after": "5" },
   CREDENTIALS_UNAVAILABLE: { "retry-after": "10" },
   STORE_UNAVAILABLE: { "retry-after": "10" },
+  SHUTTING_DOWN: { "retry-after": "5" },
+  LEASE_LOST: { "retry-after": "10" },
   // The rest of the body was never read: the connection cannot carry another request.
   PAYLOAD_TOO_LARGE: { connection: "close" },
   INVALID_BODY: { connection: "close" },

@@ -5,8 +5,8 @@
  *
  * @module @credhooks/core
  */
-export { createWebhooks, errorResponse, DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, DEFAULT_MAX_BODY_BYTES } from "./create-webhooks.js";
-export type { Handler, HandlerOptions, ReplayOutcome, Webhooks, WebhooksOptions } from "./create-webhooks.js";
+export { createWebhooks, defaultBackoffMs, errorResponse, DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, DEFAULT_MAX_BODY_BYTES } from "./create-webhooks.js";
+export type { CloseOptions, CloseResult, Handler, HandlerOptions, RecoveryOptions, RecoverySummary, ReplayOutcome, Webhooks, WebhooksOptions } from "./create-webhooks.js";
 export { ERROR_STATUS, WebhookError, isWebhookError, statusOf } from "./errors.js";
 export type { WebhookErrorCode } from "./errors.js";
 export { headerValue, matchesAnySecret, resolveSecrets, safeEqual } from "./credentials.js";
@@ -18,7 +18,7 @@ export { readNodeBody } from "./read-node-body.js";
 export type { NodeBodyStream } from "./read-node-body.js";
 export { compileMountPath } from "./mount-path.js";
 export type { MountPath } from "./mount-path.js";
-export type { ClaimResult, DedupeStore } from "./dedupe-store.js";
+export type { ClaimResult, DedupeStore, DueEntry, InboxWrite } from "./dedupe-store.js";
 export { LruDedupeStore } from "./lru-dedupe-store.js";
 export type { LruDedupeStoreOptions } from "./lru-dedupe-store.js";
 export { MemoryFailureSink } from "./failure-sink.js";

@@ -1,6 +1,6 @@
 import { hash, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { ClaimResult, DedupeStore } from "./dedupe-store.js";
+import type { ClaimResult, DedupeStore, DueEntry, InboxWrite } from "./dedupe-store.js";
 
 /** An event being processed, or released after a partial failure. */
 interface OpenEntry {
@@ -11,6 +11,19 @@ interface OpenEntry {
   /** Handlers that succeeded; created on the first success (most events never need it). */
   succeeded: Set<string> | undefined;
 }
+/** An event in the inbox: held outside the LRU, so it is never evicted or expired before it settles. */
+interface InboxEntry {
+  readonly key: string;
+  queue: string;
+  record: string;
+  token: string | undefined;
+  leaseUntil: number;
+  /** When `claimDue` may take it back: the lease end, or the retry time after a failure. */
+  dueAt: number;
+  attempts: number;
+  succeeded: Set<string> | undefined;
+}
+
 /** Done events are stored as the number 1: the smallest value, so a done event costs little memory. */
 type Entry = OpenEntry | 1;
 
@@ -40,13 +53,21 @@ export interface LruDedupeStoreOptions {
  * keys are kept as a fixed-length SHA-256), so 1 000 000 events take about 120 MB.
  * Several processes behind a load balancer each have their own: use `@credhooks/redis`.
  *
+ * It implements the inbox in-process: events of senders that never redeliver are kept
+ * until their handlers succeed, retried with a backoff, and recovered when a lease runs out
+ * (a handler that hangs) — but it survives nothing: a restart loses its inbox. Use a durable
+ * store (`@credhooks/sqlite`, `@credhooks/redis`) where that matters; `durable` is `false`.
+ *
  * @example
  * ```ts
  * const store = new LruDedupeStore({ max: 1_000_000 });
  * ```
  */
 export class LruDedupeStore implements DedupeStore {
+  /** In-process only: the inbox dies with the process. */
+  readonly durable = false;
   readonly #cache: LRUCache<string, Entry>;
+  readonly #inbox = new Map<string, InboxEntry>();
   readonly #now: () => number;
   // Tokens only tell this store's claim holders apart, so a counter is enough (no entropy
   // needed per claim); the random prefix keeps tokens of two stores in one process apart.
@@ -66,14 +87,31 @@ export class LruDedupeStore implements DedupeStore {
     return this.#cache.size;
   }
 
-  claim(key: string, leaseMs: number): ClaimResult {
+  claim(key: string, leaseMs: number, inbox?: InboxWrite): ClaimResult {
     const slot = this.#slot(key);
+    const queued = this.#inbox.size === 0 ? undefined : this.#inbox.get(slot);
+    if (queued !== undefined) {
+      const now = this.#now();
+      if (queued.token !== undefined && queued.leaseUntil > now) return IN_FLIGHT;
+      if (inbox) {
+        queued.queue = inbox.queue;
+        queued.record = inbox.record;
+      }
+      return this.#claimQueued(queued, now, leaseMs);
+    }
     const entry = this.#cache.get(slot);
     if (entry === 1) return DONE;
     const now = this.#now();
     if (entry !== undefined && entry.token !== undefined && entry.leaseUntil > now) return IN_FLIGHT;
     const token = this.#tokenPrefix + (++this.#claims).toString(36);
     const succeeded = entry?.succeeded;
+    if (inbox) {
+      // Into the inbox, out of the LRU: an inbox entry must not be evicted or expire.
+      if (entry !== undefined) this.#cache.delete(slot);
+      const queuedEntry: InboxEntry = { key, queue: inbox.queue, record: inbox.record, token, leaseUntil: now + leaseMs, dueAt: now + leaseMs, attempts: 1, succeeded };
+      this.#inbox.set(slot, queuedEntry);
+      return { status: "claimed", token, succeeded: new Set(succeeded), attempts: 1 };
+    }
     // The lease is also the entry's TTL: a crash leaves an entry that expires by itself.
     const ttl = Math.max(leaseMs, entry === undefined ? 0 : entry.expiresAt - now);
     this.#cache.set(slot, { token, leaseUntil: now + leaseMs, expiresAt: now + ttl, succeeded }, { ttl });
@@ -82,6 +120,11 @@ export class LruDedupeStore implements DedupeStore {
 
   renew(key: string, token: string, leaseMs: number): boolean {
     const slot = this.#slot(key);
+    const queued = this.#queuedOwned(slot, token);
+    if (queued) {
+      queued.leaseUntil = queued.dueAt = this.#now() + leaseMs;
+      return true;
+    }
     const entry = this.#owned(slot, token);
     if (!entry) return false;
     entry.leaseUntil = this.#now() + leaseMs;
@@ -91,6 +134,11 @@ export class LruDedupeStore implements DedupeStore {
 
   handlerSucceeded(key: string, token: string, handlerId: string, ttlMs: number): void {
     const slot = this.#slot(key);
+    const queued = this.#queuedOwned(slot, token);
+    if (queued) {
+      (queued.succeeded ??= new Set()).add(handlerId);
+      return;
+    }
     const entry = this.#owned(slot, token);
     if (!entry) return;
     (entry.succeeded ??= new Set()).add(handlerId);
@@ -99,12 +147,32 @@ export class LruDedupeStore implements DedupeStore {
 
   complete(key: string, token: string, doneTtlMs: number): void {
     const slot = this.#slot(key);
+    if (this.#queuedOwned(slot, token)) {
+      this.#inbox.delete(slot);
+      this.#cache.set(slot, 1, { ttl: doneTtlMs });
+      return;
+    }
     if (!this.#owned(slot, token)) return;
     this.#cache.set(slot, 1, { ttl: doneTtlMs });
   }
 
-  release(key: string, token: string, ttlMs: number): void {
+  release(key: string, token: string, ttlMs: number, retryInMs?: number): void {
     const slot = this.#slot(key);
+    const queued = this.#queuedOwned(slot, token);
+    if (queued) {
+      const now = this.#now();
+      if (retryInMs !== undefined) {
+        queued.token = undefined;
+        queued.dueAt = now + Math.max(0, retryInMs);
+        return;
+      }
+      // Out of the inbox (moved to the failure sink): only the handler successes stay.
+      this.#inbox.delete(slot);
+      if (queued.succeeded !== undefined && queued.succeeded.size > 0) {
+        this.#cache.set(slot, { token: undefined, leaseUntil: 0, expiresAt: now + ttlMs, succeeded: queued.succeeded }, { ttl: ttlMs });
+      }
+      return;
+    }
     const entry = this.#owned(slot, token);
     if (!entry) return;
     if (entry.succeeded === undefined || entry.succeeded.size === 0) {
@@ -114,6 +182,39 @@ export class LruDedupeStore implements DedupeStore {
     entry.token = undefined;
     entry.expiresAt = this.#now() + ttlMs;
     this.#cache.set(slot, entry, { ttl: ttlMs });
+  }
+
+  claimDue(queue: string, leaseMs: number, limit: number): DueEntry[] {
+    const due: DueEntry[] = [];
+    if (this.#inbox.size === 0) return due;
+    const now = this.#now();
+    for (const queued of this.#inbox.values()) {
+      if (due.length >= limit) break;
+      if (queued.queue !== queue || queued.dueAt > now || (queued.token !== undefined && queued.leaseUntil > now)) continue;
+      const claimed = this.#claimQueued(queued, now, leaseMs);
+      due.push({ key: queued.key, token: claimed.token, record: queued.record, succeeded: claimed.succeeded, attempts: claimed.attempts });
+    }
+    return due;
+  }
+
+  inboxSize(queue: string): number {
+    let size = 0;
+    for (const queued of this.#inbox.values()) if (queued.queue === queue) size++;
+    return size;
+  }
+
+  #claimQueued(queued: InboxEntry, now: number, leaseMs: number): { status: "claimed"; token: string; succeeded: ReadonlySet<string>; attempts: number } {
+    const token = this.#tokenPrefix + (++this.#claims).toString(36);
+    queued.token = token;
+    queued.leaseUntil = queued.dueAt = now + leaseMs;
+    queued.attempts++;
+    return { status: "claimed", token, succeeded: new Set(queued.succeeded), attempts: queued.attempts };
+  }
+
+  #queuedOwned(slot: string, token: string): InboxEntry | undefined {
+    if (this.#inbox.size === 0) return undefined;
+    const queued = this.#inbox.get(slot);
+    return queued !== undefined && queued.token === token ? queued : undefined;
   }
 
   /** Keeps the entry at least `ttlMs` longer (never shortens it). */

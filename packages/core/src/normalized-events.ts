@@ -1,4 +1,4 @@
-import type { WebhookEvent } from "./types.js";
+import type { WebhookEvent } from "./event.js";
 
 /**
  * The cross-provider vocabulary: one name per thing that happened, whichever platform
@@ -124,5 +124,9 @@ export function normalizedEventsOf(event: WebhookEvent<string, unknown>, normali
     raw: event.raw,
     id: event.id,
     receivedAt: event.receivedAt,
+    // A getter: the provider event's signal is created only when a handler asks for it.
+    get signal() {
+      return event.signal;
+    },
   }));
 }

@@ -1,5 +1,8 @@
 import type { z } from "zod";
+import type { WebhookEvent } from "./event.js";
 import type { NormalizedEventMap, Normalizer } from "./normalized-events.js";
+
+export type { WebhookEvent } from "./event.js";
 
 /**
  * A header value as Node reports it: names are lower case.
@@ -194,33 +197,6 @@ export type DocumentedFields<T> = T extends readonly unknown[]
 export type EventMapOf<P extends Provider> = {
   [K in keyof P["events"] & string]: DocumentedFields<z.output<P["events"][K]>>;
 } & NormalizedEventMap;
-
-/**
- * What a handler receives.
- *
- * @example
- * ```ts
- * hooks.on("credentials:done", async (event) => {
- *   console.log(event.tenantId, event.payload.cred_ex_id, event.id);
- * });
- * ```
- */
-export interface WebhookEvent<Name extends string = string, Payload = unknown> {
-  /** The provider id, e.g. `"proven"`. */
-  readonly provider: string;
-  /** The tenant from `/events/:tenantId`, or undefined. */
-  readonly tenantId: string | undefined;
-  /** The canonical event name. */
-  readonly name: Name;
-  /** The payload, parsed by the event's zod schema. */
-  readonly payload: Payload;
-  /** The whole decoded body, untyped, with provider secrets removed. */
-  readonly raw: unknown;
-  /** The dedupe id: stable across redeliveries of the same event. */
-  readonly id: string;
-  /** When credhooks received the delivery. */
-  readonly receivedAt: Date;
-}
 
 /**
  * The union of typed events of an event map.

@@ -30,5 +30,7 @@ export function withWebhooks<F extends object, M extends Record<string, unknown>
   target.handle = (request) => core.handle(request);
   target.replay = (key) => core.replay(key);
   target.replayAll = () => core.replayAll();
+  target.recover = () => core.recover();
+  target.close = (options) => core.close(options);
   return target;
 }

@@ -68,6 +68,7 @@ describe("acapyNormalizer", () => {
     raw: record,
     id: "id",
     receivedAt: new Date(0),
+    signal: new AbortController().signal,
   });
   it("maps only what clearly corresponds", () => {
     expect(acapyNormalizer(event("connections.active", { connection_id: "c1", their_did: "did:peer:x" }))).toEqual({ name: "connection.established", recordId: "c1", subject: "did:peer:x" });

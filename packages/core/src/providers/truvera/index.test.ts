@@ -192,7 +192,7 @@ describe("truvera provider", () => {
       warn: (obj, msg) => void lines.push(JSON.stringify(obj) + msg),
       error: (obj, msg) => void lines.push(JSON.stringify(obj) + msg),
     };
-    const hooks = createWebhooks({ provider: truvera({ token: TOKEN }), logger });
+    const hooks = createWebhooks({ provider: truvera({ token: TOKEN }), logger, recovery: { maxAttempts: 1 } });
     hooks.on("credential_revoke", () => {
       throw new Error("ledger down");
     });

@@ -1,0 +1,64 @@
+import type { WebhookEvent } from "./event.js";
+import { normalizedEventsOf } from "./normalized-events.js";
+import type { Provider } from "./types.js";
+
+/** A registered handler and its stable id (under which its success is recorded). */
+export interface Registered {
+  readonly id: string;
+  readonly fn: (event: WebhookEvent<string, unknown>) => unknown;
+}
+
+/** A handler bound to the event it receives (the provider's own, or a normalized one). */
+export interface Pending {
+  readonly handler: Registered;
+  readonly event: WebhookEvent<string, unknown>;
+}
+
+/** The handlers of one receiver: `on`, `onAny`, `onUnhandled`, `onError`. */
+export class HandlerRegistry {
+  readonly #byName = new Map<string, Registered[]>();
+  readonly #any: Registered[] = [];
+  readonly #unhandled: Registered[] = [];
+  readonly errorHandlers: Array<(error: AggregateError, event: WebhookEvent<string, unknown>) => unknown> = [];
+  #count = 0;
+
+  /** How many handlers are registered (error handlers aside). */
+  get count(): number {
+    return this.#count;
+  }
+
+  on(name: string, fn: Registered["fn"], id: string | undefined): void {
+    let list = this.#byName.get(name);
+    if (!list) this.#byName.set(name, (list = []));
+    this.#add(list, name, fn, id);
+  }
+
+  onAny(fn: Registered["fn"], id: string | undefined): void {
+    this.#add(this.#any, "*", fn, id);
+  }
+
+  onUnhandled(fn: Registered["fn"], id: string | undefined): void {
+    this.#add(this.#unhandled, "?", fn, id);
+  }
+
+  /** The handlers an event runs: its own (or `onUnhandled` for unknown names), `onAny`, and its normalized events'. */
+  for(provider: Provider, event: WebhookEvent<string, unknown>, known: boolean): Pending[] {
+    const own = known ? (this.#byName.get(event.name) ?? EMPTY) : this.#unhandled;
+    const pending: Pending[] = [];
+    for (const handler of own) pending.push({ handler, event });
+    for (const handler of this.#any) pending.push({ handler, event });
+    if (known && provider.normalize) {
+      for (const normalized of normalizedEventsOf(event, provider.normalize)) {
+        for (const handler of this.#byName.get(normalized.name) ?? EMPTY) pending.push({ handler, event: normalized });
+      }
+    }
+    return pending;
+  }
+
+  #add(list: Registered[], fallbackId: string, fn: Registered["fn"], id: string | undefined): void {
+    list.push({ id: id ?? `${fallbackId}#${list.length}`, fn });
+    this.#count++;
+  }
+}
+
+const EMPTY: readonly Registered[] = [];

@@ -1,0 +1,63 @@
+import type { z } from "zod";
+import { WebhookError } from "../errors.js";
+import type { WebhookEvent } from "../event.js";
+import type { IdentifiedEvent, Provider } from "../types.js";
+import { LazyAbort, type PreparedEvent, type ReceiverContext } from "./context.js";
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/**
+ * Stage 5 — validate: the event's zod schema over the identified payload (400
+ * `INVALID_PAYLOAD` with the failing paths), and the event handlers receive. Names the
+ * provider does not know pass through unvalidated (`known: false`).
+ *
+ * @example
+ * ```ts
+ * const parsed = parseEvent(provider, provider.identify(delivery), delivery.tenantId, Date.now());
+ * if (parsed instanceof WebhookError) throw parsed;
+ * ```
+ */
+export function parseEvent(
+  provider: Provider,
+  identified: IdentifiedEvent,
+  tenantId: string | undefined,
+  receivedAt: number,
+  abort?: LazyAbort,
+): { event: WebhookEvent<string, unknown>; known: boolean } | WebhookError {
+  const schemas = provider.events as Record<string, z.ZodType>;
+  const schema = Object.hasOwn(schemas, identified.name) ? schemas[identified.name] : undefined;
+  let payload: unknown = identified.payload;
+  if (schema) {
+    const parsed = schema.safeParse(identified.payload);
+    if (!parsed.success) return new WebhookError("INVALID_PAYLOAD", describeIssues(identified.name, parsed.error));
+    payload = parsed.data;
+  }
+  const event: WebhookEvent<string, unknown> = {
+    provider: provider.id,
+    tenantId,
+    name: identified.name,
+    payload,
+    raw: identified.raw,
+    id: identified.dedupeId,
+    receivedAt: new Date(receivedAt),
+    // A getter, so the controller exists only for handlers that use it (see LazyAbort).
+    get signal() {
+      return abort ? abort.signal : NEVER_ABORTED;
+    },
+  };
+  return { event, known: schema !== undefined };
+}
+
+/** Validates an identified event and gives it its dedupe key: what the claim stage takes. */
+export function prepare(ctx: ReceiverContext, identified: IdentifiedEvent, tenantId: string | undefined, receivedAt: number): PreparedEvent | WebhookError {
+  const abort = new LazyAbort();
+  const parsed = parseEvent(ctx.provider, identified, tenantId, receivedAt, abort);
+  if (parsed instanceof WebhookError) return parsed;
+  return { key: ctx.keyOf(tenantId, identified.dedupeId), event: parsed.event, known: parsed.known, input: identified.payload, abort };
+}
+
+function describeIssues(name: string, error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.length ? issue.path.map(String).join(".") : "(root)"}: ${issue.message}`);
+  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : "";
+  return `The payload of "${name}" does not match its schema: ${shown.join("; ")}${more}.`;
+}
