@@ -136,7 +136,8 @@ describeWithRedis("RedisFailureSink on a real Redis", () => {
     const failuresB = createRedisFailureSink({ client: storeB.client, keyPrefix: prefix, encryptionKey });
     await Promise.all([storeA.ready(), storeB.ready()]);
     try {
-      const a = createWebhooks({ provider: vaultProvider, store: storeA, failures: failuresA });
+      // One attempt per delivery: each failure goes straight to the failure sink (no inbox retries).
+      const a = createWebhooks({ provider: vaultProvider, store: storeA, failures: failuresA, recovery: { maxAttempts: 1, automatic: false } });
       a.on("credentials:done", () => {
         throw new Error("database down");
       });
@@ -150,7 +151,7 @@ describeWithRedis("RedisFailureSink on a real Redis", () => {
       expect(await raw.hget(failuresRedisKey(prefix), "vault:acme:credentials:done:evt_1")).not.toContain(SECRET);
 
       // Another instance (its own clients) replays it through the same claim logic.
-      const b = createWebhooks({ provider: vaultProvider, store: storeB, failures: failuresB });
+      const b = createWebhooks({ provider: vaultProvider, store: storeB, failures: failuresB, recovery: { automatic: false } });
       const handler = vi.fn();
       b.on("credentials:done", handler);
       expect(await b.replayAll()).toEqual([{ key: "vault:acme:credentials:done:evt_1", status: "handled" }]);
