@@ -39,3 +39,7 @@ export { DEV_CREDENTIALS, DEV_SOVRIN_SIGNING_JWK, devCredential } from "./dev-cr
 export type { DevCredentialName } from "./dev-credentials.js";
 export { DEV_SOVRIN_KEY_PAIR, generateSovrinKeyPair, generateSvixSecret } from "./keys.js";
 export type { Ed25519PrivateJwk, Ed25519PublicJwk, SovrinKeyPair } from "./keys.js";
+export { faultyStore, storeConformance } from "./store-conformance.js";
+export type { ConformanceTestApi, DedupeStoreMethod, FaultyStore, StoreConformanceOptions, StoreFaults, StoreUnderTest } from "./store-conformance.js";
+export { failureSinkConformance } from "./failure-sink-conformance.js";
+export type { FailureSinkConformanceOptions, SinkUnderTest } from "./failure-sink-conformance.js";
