@@ -49,7 +49,7 @@ describe("the inbox", () => {
     const store = new LruDedupeStore();
     const hooks = createWebhooks({ provider: provider(), store, recovery: { backoffMs: () => 0, automatic: false } });
     let fail = true;
-    const handler = vi.fn(() => {
+    const handler = vi.fn((_event: unknown) => {
       if (fail) throw new Error("downstream 502");
     });
     hooks.on("thing.created", handler);

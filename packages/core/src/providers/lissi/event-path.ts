@@ -116,14 +116,13 @@ export function parseLissiEventPath(path: string): LissiEventPath | undefined {
 }
 
 function describe(path: string, topic: string, event: string, id: string | undefined, known: KnownRoute | undefined): LissiEventPath {
-  const base = { path, topic, event, ...(id === undefined ? {} : { id }) };
-  if (known) return { ...base, name: known.name, known: true, kind: known.kind, methods: known.kind === "update" || event === "revoke" ? POST : POST_OR_DELETE };
-  return {
-    ...base,
-    name: id === undefined ? `/${topic}/${event}` : `/${topic}/:id/${event}`,
-    known: false,
-    methods: event.toLowerCase() === "delete" ? POST_OR_DELETE : POST,
-  };
+  // Built as one literal per case (no spreads): this runs on every Lissi delivery.
+  if (known) {
+    const methods = known.kind === "update" || event === "revoke" ? POST : POST_OR_DELETE;
+    return id === undefined ? { path, topic, event, name: known.name, known: true, kind: known.kind, methods } : { path, topic, event, id, name: known.name, known: true, kind: known.kind, methods };
+  }
+  const methods = event.toLowerCase() === "delete" ? POST_OR_DELETE : POST;
+  return id === undefined ? { path, topic, event, name: `/${topic}/${event}`, known: false, methods } : { path, topic, event, id, name: `/${topic}/:id/${event}`, known: false, methods };
 }
 
 function safeDecode(segment: string): string {
