@@ -1,6 +1,6 @@
 import request from "supertest";
 import { describe, expect, it } from "vitest";
-import type { WebhookEvent } from "@credhooks/core";
+import type { Provider, WebhookEvent, WebhooksOptions } from "@credhooks/core";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { adapters, type AdapterHarness } from "./support/adapters.js";
 import { CONNECTION_ID, lissiFixture, lissiFixtureBytes, lissiRoutes } from "./fixtures/lissi/index.js";
@@ -8,8 +8,8 @@ import { CONNECTION_ID, lissiFixture, lissiFixtureBytes, lissiRoutes } from "./f
 const KEY = "lissi-conformance-key";
 const MOUNT = "/events/acme/lissi";
 
-function build(adapter: AdapterHarness) {
-  const { app, hooks } = adapter.build([{ path: "/events/:tenantId/lissi", options: { provider: lissi({ apiKey: (tenantId) => (tenantId === "acme" ? KEY : undefined) }) } }]);
+function build(adapter: AdapterHarness, options: Partial<WebhooksOptions<Provider>> = {}) {
+  const { app, hooks } = adapter.build([{ path: "/events/:tenantId/lissi", options: { provider: lissi({ apiKey: (tenantId) => (tenantId === "acme" ? KEY : undefined) }), ...options } }]);
   const receiver = hooks[0]!;
   const events: Array<WebhookEvent<string, unknown>> = [];
   const unhandled: Array<WebhookEvent<string, unknown>> = [];
@@ -172,8 +172,8 @@ describe.each(adapters)("Lissi on $name", (adapter) => {
     expect(await receiver.failures.list()).toEqual([]);
   });
 
-  it("answers 500 when a handler fails and keeps the whole event in the failure sink", async () => {
-    const { app, receiver } = build(adapter);
+  it("answers 500 when a handler fails, retries it from the inbox, then keeps the whole event in the failure sink", async () => {
+    const { app, receiver } = build(adapter, { recovery: { maxAttempts: 2, backoffMs: () => 0, automatic: false } });
     const errors: AggregateError[] = [];
     receiver.on("connection:update", () => {
       throw new Error("database down");
@@ -183,7 +183,12 @@ describe.each(adapters)("Lissi on $name", (adapter) => {
     const res = await post(app, `${MOUNT}/connections/${CONNECTION_ID}/update`, body);
     expect(res.status).toBe(500);
     expect(res.body.error.code).toBe("HANDLER_FAILED");
+    // Lissi never redelivers: the answer says what credhooks does instead.
+    expect(res.body.error.message).toContain("credhooks keeps it and runs the failed handlers again");
     expect(errors).toHaveLength(1);
+    expect(await receiver.failures.list()).toEqual([]);
+    expect(await receiver.recover()).toMatchObject({ claimed: 1, deadLettered: 1 });
+    expect(errors).toHaveLength(2);
     const kept = await receiver.failures.list();
     expect(kept).toHaveLength(1);
     const dto = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
@@ -194,7 +199,7 @@ describe.each(adapters)("Lissi on $name", (adapter) => {
       reason: "handler-failed",
       payload: dto,
       raw: dto,
-      attempts: 1,
+      attempts: 2,
     });
     expect(kept[0]?.dedupeId).toMatch(new RegExp(`^/connections/${CONNECTION_ID}/update:`));
     expect(kept[0]?.error).toContain("database down");
@@ -202,7 +207,7 @@ describe.each(adapters)("Lissi on $name", (adapter) => {
   });
 
   it("keeps a failed bodyless delete with its id, so nothing Lissi sent is lost", async () => {
-    const { app, receiver } = build(adapter);
+    const { app, receiver } = build(adapter, { recovery: { maxAttempts: 1, automatic: false } });
     receiver.on("credential:delete", () => {
       throw new Error("nope");
     });

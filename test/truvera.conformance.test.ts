@@ -10,8 +10,9 @@ const NEXT_TOKEN = "truvera-rotated-token-88ab2e";
 
 type TruveraHooks = Webhooks<EventMapOf<TruveraProvider>>;
 
-const mountTruvera = (adapter: (typeof adapters)[number], token: Parameters<typeof truvera>[0]["token"] = TOKEN) => {
-  const { app, hooks } = adapter.build([{ path: "/events/:tenantId/truvera", options: { provider: truvera({ token }) } }]);
+const mountTruvera = (adapter: (typeof adapters)[number], token: Parameters<typeof truvera>[0]["token"] = TOKEN, maxAttempts?: number) => {
+  const recovery = maxAttempts === undefined ? {} : { recovery: { maxAttempts, automatic: false } };
+  const { app, hooks } = adapter.build([{ path: "/events/:tenantId/truvera", options: { provider: truvera({ token }), ...recovery } }]);
   // The harness is provider-agnostic; the receiver it built is Truvera's, typed as such.
   return { app, hooks: hooks[0] as unknown as TruveraHooks };
 };
@@ -106,7 +107,7 @@ describe.each(adapters)("Truvera on $name", (adapter) => {
   });
 
   it("keeps a delivery whose handler failed (Truvera documents no retries) and runs only the failed handler on replay", async () => {
-    const { app, hooks } = mountTruvera(adapter);
+    const { app, hooks } = mountTruvera(adapter, TOKEN, 1); // one attempt: straight to the failure sink
     const steady = vi.fn();
     let failures = 1;
     const flaky = vi.fn(() => {

@@ -312,11 +312,19 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
 
   /** Dispatch, then settle: the one path of every claimed event (delivery, replay, recovery). */
   function runClaimed(prepared: PreparedEvent, claim: Claim, answered: { value: boolean }): Promise<WebhookResponse> {
-    const work = dispatch(ctx, registry, leases, prepared, claim).then((result) => settle(ctx, registry, prepared, claim, result, { answered: answered.value, closing }));
+    const work = dispatchAndSettle(prepared, claim, answered);
+    // Removed by dispatchAndSettle's `finally`, which always runs after this line (it awaits first).
     running.set(prepared, work);
-    const forget = (): void => void running.delete(prepared);
-    work.then(forget, forget);
     return work;
+  }
+
+  async function dispatchAndSettle(prepared: PreparedEvent, claim: Claim, answered: { value: boolean }): Promise<WebhookResponse> {
+    try {
+      const result = await dispatch(ctx, registry, leases, prepared, claim);
+      return await settle(ctx, registry, prepared, claim, result, { answered: answered.value, closing });
+    } finally {
+      running.delete(prepared);
+    }
   }
 
   async function process(prepared: PreparedEvent, receivedAt: number, inbox: boolean): Promise<WebhookResponse> {

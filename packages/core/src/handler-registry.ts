@@ -1,5 +1,7 @@
 import type { WebhookEvent } from "./event.js";
-import { normalizedEventsOf } from "./normalized-events.js";
+import { NORMALIZED_EVENT_NAMES, normalizedEventsOf } from "./normalized-events.js";
+
+const NORMALIZED = new Set<string>(NORMALIZED_EVENT_NAMES);
 import type { Provider } from "./types.js";
 
 /** A registered handler and its stable id (under which its success is recorded). */
@@ -21,6 +23,8 @@ export class HandlerRegistry {
   readonly #unhandled: Registered[] = [];
   readonly errorHandlers: Array<(error: AggregateError, event: WebhookEvent<string, unknown>) => unknown> = [];
   #count = 0;
+  /** Handlers registered under normalized names: without any, no event is normalized at all. */
+  #normalized = 0;
 
   /** How many handlers are registered (error handlers aside). */
   get count(): number {
@@ -31,6 +35,7 @@ export class HandlerRegistry {
     let list = this.#byName.get(name);
     if (!list) this.#byName.set(name, (list = []));
     this.#add(list, name, fn, id);
+    if (NORMALIZED.has(name)) this.#normalized++;
   }
 
   onAny(fn: Registered["fn"], id: string | undefined): void {
@@ -47,7 +52,7 @@ export class HandlerRegistry {
     const pending: Pending[] = [];
     for (const handler of own) pending.push({ handler, event });
     for (const handler of this.#any) pending.push({ handler, event });
-    if (known && provider.normalize) {
+    if (known && provider.normalize && this.#normalized > 0) {
       for (const normalized of normalizedEventsOf(event, provider.normalize)) {
         for (const handler of this.#byName.get(normalized.name) ?? EMPTY) pending.push({ handler, event: normalized });
       }
