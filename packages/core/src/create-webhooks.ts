@@ -184,6 +184,13 @@ export interface HandlerOptions {
    * stable as long as handlers are registered in the same order on every start.
    */
   id?: string;
+  /**
+   * Run the handler inside the store's transaction and record its success in it: the
+   * handler gets the open transaction as `event.transaction`, and its writes commit together
+   * with its success record, or roll back with its failure. Needs a store that implements
+   * `runInTransaction` (`@credhooks/postgres`).
+   */
+  transactional?: boolean;
 }
 
 /**
@@ -265,7 +272,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
  */
 export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>): Webhooks<EventMapOf<P>> {
   const provider = options.provider;
-  const store = options.store ?? new LruDedupeStore();
+  const store: DedupeStore = options.store ?? new LruDedupeStore();
   const failures = options.failures ?? new MemoryFailureSink();
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -420,6 +427,14 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     recoveryTimer.unref();
   }
 
+  function transactionalOption(opts: HandlerOptions | undefined): boolean {
+    if (!opts?.transactional) return false;
+    if (typeof store.runInTransaction !== "function") {
+      throw new TypeError("credhooks: { transactional: true } needs a store that runs handlers in its transactions (runInTransaction), such as @credhooks/postgres; this store has none.");
+    }
+    return true;
+  }
+
   async function close(closeOptions: CloseOptions = {}): Promise<CloseResult> {
     closing = true;
     if (recoveryTimer) clearInterval(recoveryTimer);
@@ -443,15 +458,16 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     provider,
     failures,
     on(name, handler, opts) {
-      for (const one of typeof name === "string" ? [name] : name) registry.on(one, handler as Registered["fn"], opts?.id);
+      const transactional = transactionalOption(opts);
+      for (const one of typeof name === "string" ? [name] : name) registry.on(one, handler as Registered["fn"], opts?.id, transactional);
       return this;
     },
     onAny(handler, opts) {
-      registry.onAny(handler as Registered["fn"], opts?.id);
+      registry.onAny(handler as Registered["fn"], opts?.id, transactionalOption(opts));
       return this;
     },
     onUnhandled(handler, opts) {
-      registry.onUnhandled(handler as Registered["fn"], opts?.id);
+      registry.onUnhandled(handler as Registered["fn"], opts?.id, transactionalOption(opts));
       return this;
     },
     onError(handler) {

@@ -108,4 +108,13 @@ export interface DedupeStore {
   claimDue?(queue: string, leaseMs: number, limit: number): readonly DueEntry[] | Promise<readonly DueEntry[]>;
   /** How many entries of `queue` are in the inbox (in flight or waiting for a retry). */
   inboxSize?(queue: string): number | Promise<number>;
+  /**
+   * Runs one handler inside a transaction of the store's database and records the handler's
+   * success in that same transaction, so the handler's own writes and its success record
+   * commit together or not at all. Rejects, rolling everything back, when `fn` rejects or
+   * when the claim is no longer `token`'s. Only stores that share a database with the app
+   * implement it (`@credhooks/postgres`); handlers registered with `{ transactional: true }`
+   * need it.
+   */
+  runInTransaction?(key: string, token: string, handlerId: string, ttlMs: number, fn: (transaction: unknown) => Promise<void>): Promise<void>;
 }

@@ -32,4 +32,10 @@ export interface WebhookEvent<Name extends string = string, Payload = unknown> {
    * database drivers and timers; work done after it fires may run again elsewhere.
    */
   readonly signal: AbortSignal;
+  /**
+   * The store's open transaction, for handlers registered with `{ transactional: true }`
+   * (e.g. a `pg` client inside `BEGIN … COMMIT` with `@credhooks/postgres`): write through it
+   * and your writes commit together with the handler's success record. Absent otherwise.
+   */
+  readonly transaction?: unknown;
 }

@@ -8,6 +8,8 @@ import type { Provider } from "./types.js";
 export interface Registered {
   readonly id: string;
   readonly fn: (event: WebhookEvent<string, unknown>) => unknown;
+  /** Runs inside the store's transaction, its success recorded in it (`{ transactional: true }`). */
+  readonly transactional: boolean;
 }
 
 /** A handler bound to the event it receives (the provider's own, or a normalized one). */
@@ -31,19 +33,19 @@ export class HandlerRegistry {
     return this.#count;
   }
 
-  on(name: string, fn: Registered["fn"], id: string | undefined): void {
+  on(name: string, fn: Registered["fn"], id: string | undefined, transactional = false): void {
     let list = this.#byName.get(name);
     if (!list) this.#byName.set(name, (list = []));
-    this.#add(list, name, fn, id);
+    this.#add(list, name, fn, id, transactional);
     if (NORMALIZED.has(name)) this.#normalized++;
   }
 
-  onAny(fn: Registered["fn"], id: string | undefined): void {
-    this.#add(this.#any, "*", fn, id);
+  onAny(fn: Registered["fn"], id: string | undefined, transactional = false): void {
+    this.#add(this.#any, "*", fn, id, transactional);
   }
 
-  onUnhandled(fn: Registered["fn"], id: string | undefined): void {
-    this.#add(this.#unhandled, "?", fn, id);
+  onUnhandled(fn: Registered["fn"], id: string | undefined, transactional = false): void {
+    this.#add(this.#unhandled, "?", fn, id, transactional);
   }
 
   /** The handlers an event runs: its own (or `onUnhandled` for unknown names), `onAny`, and its normalized events'. */
@@ -60,8 +62,8 @@ export class HandlerRegistry {
     return pending;
   }
 
-  #add(list: Registered[], fallbackId: string, fn: Registered["fn"], id: string | undefined): void {
-    list.push({ id: id ?? `${fallbackId}#${list.length}`, fn });
+  #add(list: Registered[], fallbackId: string, fn: Registered["fn"], id: string | undefined, transactional: boolean): void {
+    list.push({ id: id ?? `${fallbackId}#${list.length}`, fn, transactional });
     this.#count++;
   }
 }

@@ -355,3 +355,46 @@ describe("replay with a shared failure sink", () => {
     expect(await failures.list()).toHaveLength(1);
   });
 });
+
+describe("transactional handlers", () => {
+  it("refuses { transactional: true } with a store that has no transactions", () => {
+    const hooks = createWebhooks({ provider: provider(), recovery: false });
+    expect(() => hooks.on("thing.created", () => {}, { transactional: true })).toThrow(/needs a store that runs handlers in its transactions/);
+  });
+
+  it("runs a transactional handler through the store's runInTransaction, with the transaction on the event", async () => {
+    const inner = new LruDedupeStore();
+    const committed: string[] = [];
+    const store: DedupeStore = {
+      claim: (...a) => inner.claim(...a),
+      renew: (...a) => inner.renew(...a),
+      handlerSucceeded: (...a) => inner.handlerSucceeded(...a),
+      complete: (...a) => inner.complete(...a),
+      release: (...a) => inner.release(...a),
+      async runInTransaction(key, token, handlerId, ttlMs, fn) {
+        const tx = { writes: [] as string[] };
+        await fn(tx); // a throw here is a rollback: nothing committed
+        committed.push(...tx.writes);
+        inner.handlerSucceeded(key, token, handlerId, ttlMs);
+      },
+    };
+    const hooks = createWebhooks({ provider: provider({ retries: true }), store, recovery: false });
+    let fail = true;
+    hooks.on(
+      "thing.created",
+      (event) => {
+        (event.transaction as { writes: string[] }).writes.push(event.id);
+        if (fail) throw new Error("rolled back");
+      },
+      { transactional: true, id: "save" },
+    );
+    const other = vi.fn();
+    hooks.on("thing.created", other, { id: "other" });
+    expect((await hooks.handle(created())).status).toBe(500);
+    expect(committed).toEqual([]);
+    fail = false;
+    expect((await hooks.handle(created())).status).toBe(200);
+    expect(committed).toEqual(["e1"]);
+    expect(other).toHaveBeenCalledOnce(); // succeeded the first time: not run again
+  });
+});

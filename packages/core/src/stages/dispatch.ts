@@ -51,6 +51,14 @@ async function runHandler(ctx: ReceiverContext, { handler, event: received }: Pe
   const { key, event } = prepared;
   const handlerStart = ctx.measuring ? performance.now() : 0;
   try {
+    if (handler.transactional) {
+      // Its writes and its success record commit in one transaction of the store: nothing to record after.
+      await ctx.store.runInTransaction!(key, token, handler.id, ctx.doneTtlMs, async (transaction) => {
+        await handler.fn({ ...received, signal: received.signal, transaction });
+      });
+      if (ctx.measuring) ctx.metric({ type: "handler.settled", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: true, durationMs: performance.now() - handlerStart });
+      return;
+    }
     const running = handler.fn(received);
     if (isThenable(running)) await running;
   } catch (error) {
