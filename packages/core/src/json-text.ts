@@ -1,0 +1,341 @@
+import { isUtf8 } from "node:buffer";
+import { WebhookError } from "./errors.js";
+
+/**
+ * JSON read as text, without building values: for the two places where a body must be
+ * looked at before (or beside) `JSON.parse`.
+ *
+ * - Truvera's credential is inside the body. {@link scanJson} validates the body and finds
+ *   its top-level members in one linear pass with a depth counter instead of recursion, so
+ *   a hostile body (a megabyte of nested arrays) costs a byte loop, not a parse, before the
+ *   token is checked.
+ * - Dedupe ids of senders without an event id hash the body. {@link canonicalJsonText}
+ *   normalises only whitespace and member order and keeps every number and string exactly
+ *   as sent, so bodies that `JSON.parse` makes equal (`1e999` and `null` after
+ *   `JSON.stringify`, `9007199254740993` and `9007199254740992`, repeated keys) keep
+ *   distinct ids.
+ *
+ * Internal: not exported from the package.
+ */
+
+/** A top-level member of a JSON object: where its value's text starts and ends. */
+export interface JsonMember {
+  /** Index of the value's first character in the text. */
+  readonly start: number;
+  /** Index after the value's last character. */
+  readonly end: number;
+}
+
+/** What {@link scanJson} found. */
+export interface JsonScan {
+  /** The JSON text, without a leading byte order mark. */
+  readonly text: string;
+  /** The root value's type. */
+  readonly root: "object" | "array" | "string" | "number" | "literal";
+  /** Top-level members of a root object, by decoded name; a repeated name keeps its last value, as `JSON.parse` does. */
+  readonly members: ReadonlyMap<string, JsonMember>;
+}
+
+const NONE: ReadonlyMap<string, JsonMember> = new Map();
+
+/**
+ * The body as JSON text: UTF-8 checked (400 `INVALID_JSON` otherwise), a leading byte order
+ * mark skipped (RFC 8259 §8.1).
+ */
+export function jsonTextOf(raw: Uint8Array): string {
+  if (!isUtf8(raw)) throw new WebhookError("INVALID_JSON", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
+  const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  return buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? buffer.toString("utf8", 3) : buffer.toString("utf8");
+}
+
+/** The error of invalid JSON text, worded like the decoder's: the position, never the text (it may hold a secret). */
+export function invalidJson(position: number, ended: boolean): WebhookError {
+  return new WebhookError("INVALID_JSON", `The body is not valid JSON${ended ? " (it ends too early)" : ` at position ${position}`}; send the JSON exactly as serialized.`);
+}
+
+// Character codes.
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+class Invalid {
+  constructor(readonly position: number) {}
+}
+
+/**
+ * Validates JSON text exactly as `JSON.parse` does (RFC 8259: no comments, no trailing
+ * commas, strings without raw control characters) in one pass without recursion, and
+ * records the top-level members of a root object. Throws 400 `INVALID_JSON` with the
+ * position. Linear in the text, whatever its nesting.
+ */
+export function scanJson(raw: Uint8Array | string): JsonScan {
+  const text = typeof raw === "string" ? raw : jsonTextOf(raw);
+  try {
+    return scan(text);
+  } catch (error) {
+    if (error instanceof Invalid) throw invalidJson(error.position, error.position >= text.length);
+    throw error;
+  }
+}
+
+function scan(text: string): JsonScan {
+  const length = text.length;
+  let i = 0;
+  // Open containers, innermost last: true for an object.
+  const stack: boolean[] = [];
+  let root: JsonScan["root"] | undefined;
+  let members: Map<string, JsonMember> | undefined;
+  // The top-level member being read: its name, and where its value started.
+  let key = "";
+  let valueStart = 0;
+
+  const fail = (at = i): never => {
+    throw new Invalid(at);
+  };
+  const skipSpace = (): void => {
+    while (i < length && isSpace(text.charCodeAt(i))) i++;
+  };
+  const inRootObject = (): boolean => stack.length === 1 && stack[0] === true;
+  const record = (end: number): void => {
+    // Deleted first: a repeated name keeps its last value, as JSON.parse does.
+    members!.delete(key);
+    members!.set(key, { start: valueStart, end });
+  };
+  /** Scans the string lexeme at `i` (its opening quote); leaves `i` after the closing quote. */
+  const scanString = (): void => {
+    i++;
+    for (;;) {
+      if (i >= length) fail();
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c !== BACKSLASH) {
+        i++;
+        continue;
+      }
+      const e = text.charCodeAt(i + 1);
+      if (e === 0x75) {
+        for (let k = 2; k < 6; k++) if (!isHex(text.charCodeAt(i + k))) fail(i + k);
+        i += 6;
+      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+        i += 2;
+      } else {
+        fail(i + 1);
+      }
+    }
+  };
+  const scanNumber = (): void => {
+    if (text.charCodeAt(i) === MINUS) i++;
+    const first = text.charCodeAt(i);
+    if (first === ZERO) i++;
+    else if (first > ZERO && first <= NINE) while (isDigit(text.charCodeAt(i))) i++;
+    else fail();
+    if (text.charCodeAt(i) === DOT) {
+      i++;
+      if (!isDigit(text.charCodeAt(i))) fail();
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === PLUS || sign === MINUS) i++;
+      if (!isDigit(text.charCodeAt(i))) fail();
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+  };
+  const scanLiteral = (word: string): void => {
+    if (!text.startsWith(word, i)) fail();
+    i += word.length;
+  };
+  /** A member name and its colon; the value follows. */
+  const readKey = (): void => {
+    skipSpace();
+    if (text.charCodeAt(i) !== QUOTE) fail();
+    const start = i;
+    scanString();
+    if (inRootObject()) {
+      const lexeme = text.slice(start + 1, i - 1);
+      // Escapes are rare in names: only then is the name decoded.
+      key = lexeme.includes("\\") ? (JSON.parse(text.slice(start, i)) as string) : lexeme;
+    }
+    skipSpace();
+    if (text.charCodeAt(i) !== COLON) fail();
+    i++;
+  };
+
+  for (;;) {
+    // A value is expected at `i`.
+    skipSpace();
+    const start = i;
+    const c = text.charCodeAt(i);
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      const isObject = c === OPEN_OBJECT;
+      if (stack.length === 0) {
+        root = isObject ? "object" : "array";
+        if (isObject) members = new Map();
+      } else if (inRootObject()) {
+        valueStart = start;
+      }
+      stack.push(isObject);
+      i++;
+      skipSpace();
+      if (text.charCodeAt(i) !== (isObject ? CLOSE_OBJECT : CLOSE_ARRAY)) {
+        if (isObject) readKey();
+        continue;
+      }
+      // An empty container: its closing bracket is read below.
+    } else {
+      let kind: JsonScan["root"];
+      if (c === QUOTE) {
+        scanString();
+        kind = "string";
+      } else if (c === MINUS || isDigit(c)) {
+        scanNumber();
+        kind = "number";
+      } else if (c === 0x74) {
+        scanLiteral("true");
+        kind = "literal";
+      } else if (c === 0x66) {
+        scanLiteral("false");
+        kind = "literal";
+      } else if (c === 0x6e) {
+        scanLiteral("null");
+        kind = "literal";
+      } else {
+        return fail();
+      }
+      if (stack.length === 0) root = kind;
+      else if (inRootObject()) {
+        valueStart = start;
+        record(i);
+      }
+    }
+    // After a value: closing brackets, then a comma (the next value) or the end.
+    for (;;) {
+      skipSpace();
+      if (stack.length === 0) {
+        if (i !== length) fail();
+        return { text, root: root!, members: members ?? NONE };
+      }
+      const isObject = stack[stack.length - 1]!;
+      const next = text.charCodeAt(i);
+      if (next === COMMA) {
+        i++;
+        if (isObject) readKey();
+        break;
+      }
+      if (next !== (isObject ? CLOSE_OBJECT : CLOSE_ARRAY)) fail();
+      stack.pop();
+      i++;
+      if (inRootObject()) record(i);
+    }
+  }
+}
+
+/**
+ * The canonical form of the JSON value between `start` and `end` of valid JSON `text`:
+ * whitespace removed and object members sorted by their name as written, every name,
+ * string and number kept exactly as sent (repeated names included). Equal for two
+ * serialisations that differ only in whitespace or member order, different for anything
+ * else. `undefined` when the value nests deeper than `maxDepth` (the caller hashes the raw
+ * bytes instead).
+ */
+export function canonicalJsonText(text: string, start = 0, end = text.length, maxDepth = 256): string | undefined {
+  const cursor = { i: start };
+  try {
+    const out = canonicalValue(text, cursor, maxDepth);
+    return cursor.i <= end ? out : undefined;
+  } catch (error) {
+    if (error === TOO_DEEP) return undefined;
+    throw error;
+  }
+}
+
+const TOO_DEEP = Symbol("too deep");
+
+function skip(text: string, cursor: { i: number }): void {
+  while (isSpace(text.charCodeAt(cursor.i))) cursor.i++;
+}
+
+/** The end of the scalar lexeme starting at `i` (text is valid JSON). */
+function scalarEnd(text: string, i: number): number {
+  if (text.charCodeAt(i) === QUOTE) {
+    i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) return i + 1;
+      i += c === BACKSLASH ? 2 : 1;
+    }
+  }
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === COMMA || c === CLOSE_ARRAY || c === CLOSE_OBJECT || isSpace(c)) break;
+    i++;
+  }
+  return i;
+}
+
+function canonicalValue(text: string, cursor: { i: number }, depth: number): string {
+  skip(text, cursor);
+  const c = text.charCodeAt(cursor.i);
+  if (c === OPEN_ARRAY) {
+    if (depth === 0) throw TOO_DEEP;
+    cursor.i++;
+    const items: string[] = [];
+    skip(text, cursor);
+    if (text.charCodeAt(cursor.i) === CLOSE_ARRAY) {
+      cursor.i++;
+      return "[]";
+    }
+    for (;;) {
+      items.push(canonicalValue(text, cursor, depth - 1));
+      skip(text, cursor);
+      if (text.charCodeAt(cursor.i++) === CLOSE_ARRAY) return `[${items.join(",")}]`;
+    }
+  }
+  if (c === OPEN_OBJECT) {
+    if (depth === 0) throw TOO_DEEP;
+    cursor.i++;
+    const entries: Array<[string, string]> = [];
+    skip(text, cursor);
+    if (text.charCodeAt(cursor.i) === CLOSE_OBJECT) {
+      cursor.i++;
+      return "{}";
+    }
+    for (;;) {
+      skip(text, cursor);
+      const keyStart = cursor.i;
+      cursor.i = scalarEnd(text, keyStart);
+      const key = text.slice(keyStart, cursor.i);
+      skip(text, cursor);
+      cursor.i++; // colon
+      entries.push([key, canonicalValue(text, cursor, depth - 1)]);
+      skip(text, cursor);
+      if (text.charCodeAt(cursor.i++) === CLOSE_OBJECT) break;
+    }
+    // Stable: repeated names keep their order.
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return `{${entries.map(([key, value]) => `${key}:${value}`).join(",")}}`;
+  }
+  const startAt = cursor.i;
+  cursor.i = scalarEnd(text, startAt);
+  return text.slice(startAt, cursor.i);
+}
