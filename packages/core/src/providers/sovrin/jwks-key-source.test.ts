@@ -96,7 +96,7 @@ describe("createJwksKeySource: inline JWKS", () => {
     expect(() => createJwksKeySource({ keys: [] })).toThrow(/no Ed25519 key/);
     expect(() => createJwksKeySource({ nope: true } as never)).toThrow(/must look like/);
     expect(() => createJwksKeySource("{not json")).toThrow(/not valid JSON/);
-    expect(() => createJwksKeySource({ keys: [{ kty: "OKP", crv: "Ed25519", x: "short", kid: "bad" }] })).toThrow(/not a valid Ed25519 public key/);
+    expect(() => createJwksKeySource({ keys: [{ kty: "OKP", crv: "Ed25519", x: "short", kid: "bad" }] })).toThrow(/kid "bad" is not a usable Ed25519 public key: x must be 32 bytes/);
     expect(() => createJwksKeySource("ftp://example.com/jwks")).toThrow(/http\(s\)/);
     expect(() => createJwksKeySource("not a url")).toThrow(/JWKS object, JWKS JSON text or an http\(s\) URL/);
   });

@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, type JSONWebKeySet, type JWK } from "jose";
 import { LRUCache } from "lru-cache";
 import { WebhookError } from "../../errors.js";
+import { ed25519PublicKeyProblem } from "./ed25519-public-key.js";
 
 /**
  * Where Sovrin's public keys come from: a JWKS object, a JWKS as JSON text (handy for
@@ -203,13 +204,15 @@ function unknownKey(kid: string, remote: boolean): WebhookError {
   );
 }
 
-// KeyObjects of remote keys, by kid and x: a refetched set reuses the imported keys.
-const remoteKeyCache = new LRUCache<string, KeyObject>({ max: 500 });
+// Remote keys by kid and x: the imported KeyObject, or why the key was refused. A refetched
+// set reuses them, and a refused key is not checked again on every delivery that names it.
+const remoteKeyCache = new LRUCache<string, KeyObject | { refused: string }>({ max: 500 });
 
 function keysIn(set: RemoteSet, kid: string): KeyObject[] {
   const jwks = set.jwks();
   if (!jwks) return [];
   const found: KeyObject[] = [];
+  let refused: string | undefined;
   for (const jwk of jwks.keys) {
     if (jwk.kid !== kid || !isUsableEd25519(jwk)) continue;
     const cacheKey = `${kid}\u0000${String(jwk.x)}`;
@@ -217,12 +220,17 @@ function keysIn(set: RemoteSet, kid: string): KeyObject[] {
     if (!key) {
       try {
         key = importEd25519(jwk);
-      } catch {
-        continue;
+      } catch (error) {
+        key = { refused: error instanceof Error ? error.message : String(error) };
       }
       remoteKeyCache.set(cacheKey, key);
     }
-    found.push(key);
+    if ("refused" in key) refused = key.refused;
+    else found.push(key);
+  }
+  // A published key that is not a usable Ed25519 key is refused loudly, not taken as "unknown".
+  if (found.length === 0 && refused !== undefined) {
+    throw new WebhookError("UNKNOWN_KEY", `The Sovrin JWKS publishes kid ${JSON.stringify(kid.slice(0, 80))}, but credhooks refuses that key: ${refused}`);
   }
   return found;
 }
@@ -247,12 +255,8 @@ function indexKeys(jwks: JSONWebKeySet): Map<string, KeyObject[]> {
   const byKid = new Map<string, KeyObject[]>();
   for (const jwk of jwks.keys) {
     if (typeof jwk !== "object" || jwk === null || typeof jwk.kid !== "string" || !isUsableEd25519(jwk)) continue;
-    let key: KeyObject;
-    try {
-      key = importEd25519(jwk);
-    } catch (cause) {
-      throw new TypeError(`sovrin: the JWK with kid ${JSON.stringify(jwk.kid)} is not a valid Ed25519 public key.`, { cause });
-    }
+    // Throws a TypeError naming the kid and what is wrong with its key (small order, not on the curve, …).
+    const key = importEd25519(jwk);
     const list = byKid.get(jwk.kid) ?? [];
     list.push(key);
     byKid.set(jwk.kid, list);
@@ -274,7 +278,22 @@ function isUsableEd25519(jwk: JWK): boolean {
   );
 }
 
+/**
+ * Imports the public part of an Ed25519 JWK (a private `d` given by mistake is never used),
+ * refusing, with a TypeError that says why, an `x` that is not 32 bytes of base64url, not a
+ * canonical point of the curve, a small-order point (the identity, the all-zero `x`: they
+ * accept signatures made by nobody) or a point outside the prime-order subgroup. OpenSSL
+ * would import all of them.
+ */
 function importEd25519(jwk: JWK): KeyObject {
-  // Only the public part: a private `d` given by mistake is never used.
-  return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x as string }, format: "jwk" });
+  const x = jwk.x as string;
+  const name = `sovrin: the JWK with kid ${JSON.stringify(String(jwk.kid).slice(0, 80))} is not a usable Ed25519 public key`;
+  if (!/^[A-Za-z0-9_-]{43}$/.test(x)) throw new TypeError(`${name}: x must be 32 bytes in unpadded base64url (43 characters).`);
+  const problem = ed25519PublicKeyProblem(Buffer.from(x, "base64url"));
+  if (problem !== undefined) throw new TypeError(`${name}: ${problem}.`);
+  try {
+    return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
+  } catch (cause) {
+    throw new TypeError(`${name}.`, { cause });
+  }
 }
