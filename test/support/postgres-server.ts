@@ -55,7 +55,7 @@ export interface PostgresServer {
   psql(sql: string, database?: string): string;
   /** Stops the server at once (`immediate` shutdown: backends quit, connections drop, no checkpoint — like a crash). */
   stop(): Promise<void>;
-  /** Starts it again on the same port with the same data (crash recovery runs first). */
+  /** Starts it again on the same port with the same data (crash recovery runs first); nothing when it runs. */
   start(): Promise<void>;
   /** SIGSTOP to every process of the server: connections stay open, nothing answers (a stalled database). */
   pause(): void;
@@ -91,12 +91,12 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const all = new Set<ChildProcess>();
 
   const start = async (): Promise<void> => {
+    if (child && child.exitCode === null && child.signalCode === null) return; // running already
     // fsync off: the machine does not crash in tests, and a stopped server loses nothing
     // the OS already has; it keeps a loaded test machine from waiting on the disk.
     const args = ["-D", data, "-p", String(port), "-h", "127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "full_page_writes=off"];
     args.push("-c", "max_connections=200", "-c", "shared_buffers=32MB", "-c", "log_min_messages=fatal", "-c", "logging_collector=off");
-    // detached: the server and its backends form a process group, paused and resumed together.
-    const proc = spawn(join(bin, "postgres"), args, { ...spawnOptions, env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(join(bin, "postgres"), args, { ...spawnOptions, env, stdio: ["ignore", "ignore", "pipe"] });
     all.add(proc);
     proc.once("exit", () => all.delete(proc));
     const stderr: string[] = [];
@@ -114,13 +114,14 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    signalGroup(proc, "SIGCONT");
+    const backends = childrenOf(proc.pid!);
+    signalAll(proc, "SIGCONT");
     proc.kill("SIGQUIT"); // immediate shutdown
-    const timer = setTimeout(() => signalGroup(proc, "SIGKILL"), 10_000);
+    const timer = setTimeout(() => signalAll(proc, "SIGKILL"), 10_000);
     await once(proc, "exit");
     clearTimeout(timer);
-    // The backends quit with the postmaster; wait until none is left in the group.
-    for (let i = 0; i < 100 && groupAlive(proc); i++) await new Promise((r) => setTimeout(r, 50));
+    // The backends quit with the postmaster; wait until none is left.
+    for (let i = 0; i < 100 && backends.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
   };
 
   const psql = (sql: string, database = "postgres"): string => {
@@ -136,7 +137,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   try {
     await start();
   } catch (error) {
-    for (const proc of all) signalGroup(proc, "SIGKILL");
+    for (const proc of all) signalAll(proc, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -154,10 +155,11 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     stop,
     start,
     pause() {
-      if (child) signalGroup(child, "SIGSTOP");
+      // The postmaster first, so that it starts no new backend meanwhile.
+      if (child) signalAll(child, "SIGSTOP");
     },
     resume() {
-      if (child) signalGroup(child, "SIGCONT");
+      if (child) signalAll(child, "SIGCONT");
     },
     async destroy() {
       if (destroyed) return;
@@ -168,25 +170,55 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   };
   // Never leave a server or its data behind when the test process ends.
   process.once("exit", () => {
-    for (const proc of all) signalGroup(proc, "SIGKILL");
+    for (const proc of all) signalAll(proc, "SIGKILL");
     if (!destroyed) rmSync(dir, { recursive: true, force: true });
   });
   return server;
 }
 
-function signalGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+/**
+ * Signals the postmaster and its child processes (backends, background workers). Each child
+ * is a process group of its own (PostgreSQL calls setsid() in every child), so a group
+ * signal would miss them: they are found through /proc.
+ */
+function signalAll(proc: ChildProcess, signal: NodeJS.Signals): void {
   if (proc.pid === undefined) return;
-  try {
-    process.kill(-proc.pid, signal);
-  } catch {
-    // the group is gone
+  const pids = [proc.pid, ...childrenOf(proc.pid)];
+  // Stop the parent first, resume it last.
+  for (const pid of signal === "SIGCONT" ? pids.reverse() : pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
   }
 }
 
-function groupAlive(proc: ChildProcess): boolean {
-  if (proc.pid === undefined) return false;
+/** The pids whose parent is `parent` (Linux /proc). */
+function childrenOf(parent: number): number[] {
+  const children: number[] = [];
+  let entries: string[] = [];
   try {
-    process.kill(-proc.pid, 0);
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return children;
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // pid (comm) state ppid …: comm may contain spaces and parentheses, so parse after the last ")".
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === parent) children.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;

@@ -10,11 +10,11 @@
 const ESCAPE = "\u0001u16:";
 
 /** `/\p{Cs}/u` matches a lone surrogate only: a well-formed pair is one code point of another category. */
-const UNSAFE = /\u0000|\p{Cs}/u;
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** A string as stored. */
 export function toSql(value: string): string {
-  return UNSAFE.test(value) || value.startsWith(ESCAPE) ? ESCAPE + Buffer.from(value, "utf16le").toString("base64") : value;
+  return value.includes("\u0000") || LONE_SURROGATE.test(value) || value.startsWith(ESCAPE) ? ESCAPE + Buffer.from(value, "utf16le").toString("base64") : value;
 }
 
 /** The inverse of {@link toSql}. */
