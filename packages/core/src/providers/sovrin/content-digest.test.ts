@@ -65,6 +65,18 @@ describe("verifyContentDigest", () => {
   });
 });
 
+describe("verifyContentDigest: alternative bodies", () => {
+  it("accepts a digest of JSON.stringify of the decoded body (MATTR's form) only when offered", () => {
+    // MATTR's library hashes JSON.stringify(bodyObject): keys in insertion order, not sorted.
+    const object = { webhookId: "w", event: { type: "T", id: "e" }, deliveryId: "d" };
+    const header = createContentDigest(Buffer.from(JSON.stringify(object)));
+    const sent = Buffer.from(JSON.stringify(object, null, 2));
+    expect(() => verifyContentDigest(header, sent, { covered: "all" })).toThrow(/does not match/);
+    expect(() => verifyContentDigest(header, sent, { covered: "all", canonicalBody: () => Buffer.from(canonicalJson(JSON.parse(sent.toString()))) })).toThrow(/does not match/);
+    expect(() => verifyContentDigest(header, sent, { covered: "all", alternativeBodies: () => [Buffer.from(JSON.stringify(JSON.parse(sent.toString())))] })).not.toThrow();
+  });
+});
+
 describe("canonicalJson (RFC 8785)", () => {
   it("sorts keys by UTF-16 code units and serializes numbers as ECMAScript does", () => {
     expect(canonicalJson({ b: [1e21, 0.000001, -0, 1.5], a: { d: null, c: "é\u2028" }, "\u20ac": 1, "\ud83d\ude00": 2, "\ufb33": 3 })).toBe(

@@ -52,8 +52,14 @@ export interface VerifyContentDigestOptions {
   /** The members covered by a verified signature: the whole field, or `;key` members. */
   readonly covered: DigestCoverage;
   /**
-   * A second form of the body to accept a digest of: the JCS (RFC 8785) serialization of
-   * the decoded JSON, for senders that hash the canonical JSON rather than the bytes sent.
+   * Other forms of the body to accept a digest of, tried in order only when the raw bytes
+   * do not match: e.g. `JSON.stringify` of the decoded body, which is what MATTR's signing
+   * library hashes when it is given a body object (`src/common/generateDigest.ts`).
+   */
+  readonly alternativeBodies?: () => readonly Uint8Array[];
+  /**
+   * @deprecated Use `alternativeBodies`. A second form of the body to accept a digest of
+   * (it was the JCS serialization of the decoded JSON).
    */
   readonly canonicalBody?: () => Uint8Array | undefined;
 }
@@ -80,7 +86,7 @@ export function verifyContentDigest(header: string | undefined, body: Uint8Array
     throw new WebhookError("INVALID_SIGNATURE", "Content-Digest is not a valid structured dictionary (expected sha-256=:<base64>:).");
   }
   let checked = 0;
-  let canonical: Uint8Array | undefined | null = null;
+  let alternatives: readonly Uint8Array[] | null = null;
   for (const [name, member] of members) {
     if (!isDigestAlgorithm(name) || (options.covered !== "all" && !options.covered.has(name))) continue;
     const value = member[0];
@@ -93,8 +99,8 @@ export function verifyContentDigest(header: string | undefined, body: Uint8Array
       checked++;
       continue;
     }
-    if (canonical === null) canonical = options.canonicalBody?.();
-    if (canonical !== undefined && digestEquals(createHash(hash).update(canonical).digest(), expected)) {
+    alternatives ??= alternativeBodiesOf(options);
+    if (alternatives.some((alternative) => digestEquals(createHash(hash).update(alternative).digest(), expected))) {
       checked++;
       continue;
     }
@@ -103,6 +109,13 @@ export function verifyContentDigest(header: string | undefined, body: Uint8Array
   if (checked === 0) {
     throw new WebhookError("INVALID_SIGNATURE", "Content-Digest has no signed sha-256 or sha-512 digest; credhooks checks only those.");
   }
+}
+
+function alternativeBodiesOf(options: VerifyContentDigestOptions): readonly Uint8Array[] {
+  const alternatives = [...(options.alternativeBodies?.() ?? [])];
+  const canonical = options.canonicalBody?.();
+  if (canonical !== undefined) alternatives.push(canonical);
+  return alternatives;
 }
 
 function digestEquals(actual: Buffer, expected: Buffer): boolean {

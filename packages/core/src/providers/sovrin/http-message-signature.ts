@@ -2,7 +2,7 @@ import { verify as verifySignature, type KeyObject } from "node:crypto";
 import { isInnerList, parseDictionary, type BareItem, type InnerList, type Item } from "structured-headers";
 import { WebhookError } from "../../errors.js";
 import type { HeaderValue } from "../../types.js";
-import { createSignatureBase, type SignatureBaseOptions, type SignedRequest } from "./signature-base.js";
+import { createSignatureBase, signatureBaseCandidates, type SignatureBaseOptions, type SignatureBaseVariant, type SignedRequest } from "./signature-base.js";
 
 /**
  * Default allowed distance between a signature's `created` and now, in seconds.
@@ -53,6 +53,11 @@ export interface VerifiedSignature {
   readonly expires: number | undefined;
   /** The covered components, in signed order. */
   readonly components: readonly CoveredComponent[];
+  /**
+   * How the signer computed the derived components: RFC 9421, or draft-13 as MATTR's
+   * library does (`@scheme` as `https:`, decoded `@query-param` values, an explicit `:443`).
+   */
+  readonly variant: SignatureBaseVariant;
 }
 
 /**
@@ -129,11 +134,29 @@ export async function verifyHttpMessageSignatures(options: VerifyHttpMessageSign
     const params = signatureParams(label, input);
     checkTimes(label, params, nowSeconds, tolerance);
     // Built before the key lookup: a request that cannot have been signed costs no JWKS fetch.
-    const base = Buffer.from(createSignatureBase(input, message, options), "utf8");
+    // RFC 9421's base first; MATTR's draft-13 spellings only when a covered component has one.
+    const candidates: Array<{ variant: SignatureBaseVariant; base: Buffer }> = [];
+    const seen = new Set<string>();
+    let unbuildable: unknown;
+    for (const variant of signatureBaseCandidates(input)) {
+      let base: string;
+      try {
+        base = createSignatureBase(input, message, options, variant);
+      } catch (error) {
+        // A spelling whose base cannot be built (e.g. a query parameter found only under
+        // its decoded name) is not a candidate; RFC 9421's error is the one reported.
+        unbuildable ??= error;
+        continue;
+      }
+      if (seen.has(base)) continue;
+      seen.add(base);
+      candidates.push({ variant, base: Buffer.from(base, "utf8") });
+    }
+    if (candidates.length === 0) throw unbuildable;
     const signatureBytes = Buffer.from(signature[0]);
     const keys = await options.keysFor(params.keyid);
-    const ok = signatureBytes.length === 64 && keys.some((key) => verifySignature(null, base, key, signatureBytes));
-    if (!ok) {
+    const match = signatureBytes.length === 64 ? candidates.find(({ base }) => keys.some((key) => verifySignature(null, base, key, signatureBytes))) : undefined;
+    if (match === undefined) {
       const covered = input[0].map((item) => String(item[0])).join(", ");
       throw new WebhookError(
         "INVALID_SIGNATURE",
@@ -147,6 +170,7 @@ export async function verifyHttpMessageSignatures(options: VerifyHttpMessageSign
       created: params.created,
       expires: params.expires,
       components: input[0].map(([name, componentParams]) => ({ name: String(name), params: componentParams })),
+      variant: match.variant,
     });
   }
   return verified;

@@ -12,17 +12,18 @@ import { coversComponent, verifyHttpMessageSignatures, type VerifiedSignature } 
 import { createJwksKeySource, type JwksOption, type RemoteJwksOptions } from "./jwks-key-source.js";
 import { sovrinEnvelope, sovrinEvents } from "./schemas.js";
 import { signedRequestOf, type StructuredFieldType } from "./signature-base.js";
-import { sovrinNormalizer } from "./normalize.js";
+import { sovrinNormalizer, sovrinNormalizes } from "./normalize.js";
 
 export * from "./schemas.js";
+export { sovrinNormalizes } from "./normalize.js";
 export { createContentDigest, verifyContentDigest, canonicalJson } from "./content-digest.js";
 export type { DigestAlgorithm, DigestCoverage, VerifyContentDigestOptions } from "./content-digest.js";
 export { verifyHttpMessageSignatures, coversComponent, DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from "./http-message-signature.js";
 export type { CoveredComponent, VerifiedSignature, VerifyHttpMessageSignaturesOptions } from "./http-message-signature.js";
 export { createJwksKeySource } from "./jwks-key-source.js";
 export type { JwksKeySource, JwksOption, JwksSource, RemoteJwksOptions } from "./jwks-key-source.js";
-export { createSignatureBase, signedRequestOf, normalizeAuthority, encodeQueryParamComponent, KNOWN_STRUCTURED_FIELDS } from "./signature-base.js";
-export type { SignedRequest, SignatureBaseOptions, StructuredFieldType } from "./signature-base.js";
+export { createSignatureBase, signatureBaseCandidates, signedRequestOf, normalizeAuthority, encodeQueryParamComponent, KNOWN_STRUCTURED_FIELDS } from "./signature-base.js";
+export type { SignedRequest, SignatureBaseOptions, SignatureBaseDialect, SignatureBaseVariant, StructuredFieldType } from "./signature-base.js";
 export { signSovrinDelivery } from "./sign-delivery.js";
 export type { SignSovrinDeliveryOptions, SignedSovrinDelivery } from "./sign-delivery.js";
 
@@ -76,10 +77,20 @@ export interface SovrinOptions {
    */
   requireTargetCoverage?: boolean;
   /**
-   * Also accept a `Content-Digest` computed over the JCS-canonical form (RFC 8785) of the
-   * JSON body instead of the bytes received. Sovrin's signing library hashes canonical
-   * JSON; turn this on only if deliveries fail with "does not match its Content-Digest"
-   * while the signature itself verifies. Default false: the raw bytes must match.
+   * Also accept a `Content-Digest` computed over `JSON.stringify` of the decoded body (keys
+   * in the order received, no whitespace) when the raw bytes do not match. MATTR's signing
+   * library, which Sovrin signs with, hashes `JSON.stringify(body)` when it is given a body
+   * object (`src/common/generateDigest.ts`); a sender or proxy that then sends the same JSON
+   * re-formatted breaks the raw-bytes digest. Turn this on only if deliveries fail with
+   * "does not match its Content-Digest" while the signature verifies: the digest then
+   * vouches for the decoded JSON your handlers get, not for the exact bytes (a second JSON
+   * parser that reads duplicate keys differently could see another body). Default false.
+   */
+  acceptReserializedJsonDigest?: boolean;
+  /**
+   * @deprecated Use `acceptReserializedJsonDigest`. Its premise was wrong: MATTR's library
+   * does not hash canonical (JCS, sorted keys) JSON. Kept working: it accepts a digest of
+   * `JSON.stringify` of the decoded body and, as before, of its JCS form.
    */
   acceptCanonicalJsonDigest?: boolean;
   /** Structured types of extra fields covered with `;sf` or `;key`. */
@@ -100,7 +111,7 @@ export interface SovrinOptions {
  * const provider: SovrinProvider = sovrin({ jwks: process.env.SOVRIN_JWKS_URL! });
  * ```
  */
-export type SovrinProvider = Provider<typeof sovrinEvents>;
+export type SovrinProvider = Provider<typeof sovrinEvents, typeof sovrinNormalizes>;
 
 /**
  * Sovrin (the MATTR VII platform): deliveries signed with HTTP Message Signatures
@@ -146,9 +157,11 @@ export function sovrin(options: SovrinOptions): SovrinProvider {
       }
     } else {
       const header = delivery.request.headers["content-digest"];
+      const body = delivery.body;
+      const reserialized = (options.acceptReserializedJsonDigest || options.acceptCanonicalJsonDigest) && body !== undefined;
       verifyContentDigest(typeof header === "string" || header === undefined ? header : header.join(", "), delivery.rawBody, {
         covered,
-        ...(options.acceptCanonicalJsonDigest && delivery.body !== undefined ? { canonicalBody: () => Buffer.from(canonicalJson(delivery.body), "utf8") } : {}),
+        ...(reserialized ? { alternativeBodies: () => alternativeJsonBodies(body, options.acceptCanonicalJsonDigest === true) } : {}),
       });
     }
     if (options.webhookId !== undefined) await checkWebhookId(delivery, options.webhookId);
@@ -163,7 +176,16 @@ export function sovrin(options: SovrinOptions): SovrinProvider {
     authenticate,
     identify: identifySovrin,
     normalize: sovrinNormalizer,
+    normalizes: sovrinNormalizes,
   };
+}
+
+// The body as MATTR's library serializes a body object (JSON.stringify: keys in insertion
+// order, which JSON.parse keeps), and, for the deprecated option, its JCS form.
+function alternativeJsonBodies(body: unknown, jcs: boolean): Uint8Array[] {
+  const bodies = [Buffer.from(JSON.stringify(body) ?? "", "utf8")];
+  if (jcs) bodies.push(Buffer.from(canonicalJson(body), "utf8"));
+  return bodies;
 }
 
 function digestCoverage(verified: readonly VerifiedSignature[]): DigestCoverage | undefined {

@@ -1,7 +1,7 @@
 import { parseDictionary, type InnerList } from "structured-headers";
 import { describe, expect, it } from "vitest";
 import type { WebhookRequest } from "../../types.js";
-import { createSignatureBase, encodeQueryParamComponent, normalizeAuthority, signedRequestOf, type SignedRequest } from "./signature-base.js";
+import { createSignatureBase, encodeQueryParamComponent, normalizeAuthority, signatureBaseCandidates, signedRequestOf, type SignedRequest } from "./signature-base.js";
 
 const inputOf = (signatureInput: string): InnerList => {
   const [, value] = [...parseDictionary(signatureInput)][0]!;
@@ -250,5 +250,42 @@ describe("encodeQueryParamComponent", () => {
     expect(encodeQueryParamComponent("with plus whitespace")).toBe("with%20plus%20whitespace");
     expect(encodeQueryParamComponent("façade\": ")).toBe("fa%C3%A7ade%22%3A%20");
     expect(encodeQueryParamComponent("a!b'c(d)e~f*g-h_i.j")).toBe("a%21b%27c%28d%29e%7Ef*g-h_i.j");
+  });
+});
+
+// MATTR's http-signatures (src/common/generateVerifyData.ts) computes derived components with
+// Node's url.parse: protocol "https:", host as written (":443" kept), querystring.parse values.
+describe("createSignatureBase: the draft-13 spellings of MATTR's library", () => {
+  const message: SignedRequest = { method: "POST", scheme: "https", authority: "hooks.example.com", path: "/events/acme/sovrin", query: "source=mattr%20vii&path=a%2Fb&n=1&n=2", headers: {} };
+  const draft13 = { dialect: "draft-13", explicitDefaultPort: false } as const;
+  const withPort = { dialect: "draft-13", explicitDefaultPort: true } as const;
+  const line = (input: string, variant?: typeof draft13 | typeof withPort) => createSignatureBase(inputOf(`sig1=(${input});created=1`), message, {}, variant).split("\n")[0];
+
+  it("signs @scheme with the colon of url.parse's protocol", () => {
+    expect(line('"@scheme"')).toBe('"@scheme": https');
+    expect(line('"@scheme"', draft13)).toBe('"@scheme": https:');
+  });
+
+  it("keeps an explicit default port in @authority and @target-uri", () => {
+    expect(line('"@authority"', withPort)).toBe('"@authority": hooks.example.com:443');
+    expect(line('"@target-uri"', withPort)).toBe('"@target-uri": https://hooks.example.com:443/events/acme/sovrin?source=mattr%20vii&path=a%2Fb&n=1&n=2');
+    expect(createSignatureBase(inputOf('sig1=("@authority");created=1'), { ...message, authority: "hooks.example.com:8443" }, {}, withPort).split("\n")[0]).toBe('"@authority": hooks.example.com:8443');
+  });
+
+  it("signs decoded @query-param values, several on one line", () => {
+    expect(line('"@query-param";name="source"')).toBe('"@query-param";name="source": mattr%20vii');
+    expect(line('"@query-param";name="source"', draft13)).toBe('"@query-param";name="source": mattr vii');
+    expect(line('"@query-param";name="path"', draft13)).toBe('"@query-param";name="path": a/b');
+    expect(line('"@query-param";name="n"', draft13)).toBe('"@query-param";name="n": 1, 2');
+  });
+
+  it("offers the draft-13 candidates only when a covered component has another spelling", () => {
+    expect(signatureBaseCandidates(inputOf('sig1=("@method" "@path" "content-digest");created=1'))).toHaveLength(1);
+    expect(signatureBaseCandidates(inputOf('sig1=("@method" "@scheme");created=1'))).toHaveLength(2);
+    expect(signatureBaseCandidates(inputOf('sig1=("@method" "@authority");created=1'))).toEqual([
+      { dialect: "rfc9421", explicitDefaultPort: false },
+      { dialect: "draft-13", explicitDefaultPort: false },
+      { dialect: "draft-13", explicitDefaultPort: true },
+    ]);
   });
 });

@@ -97,6 +97,43 @@ export interface SignatureBaseOptions {
   readonly structuredFields?: Readonly<Record<string, StructuredFieldType>>;
 }
 
+/**
+ * How a signer computed derived components. `rfc9421`: as RFC 9421 says. `draft-13`: as
+ * MATTR's `http-signatures` library computes them (it implements
+ * draft-ietf-httpbis-message-signatures-13 with Node's `url.parse`, see
+ * `src/common/generateVerifyData.ts`): `@scheme` is the URL's protocol with its colon
+ * (`https:`), `@query-param` values are decoded (`querystring.parse`) and looked up by the
+ * decoded name, several values joined by `, ` on one line.
+ *
+ * @example
+ * ```ts
+ * const dialect: SignatureBaseDialect = "draft-13";
+ * createSignatureBase(input, message, {}, { dialect, explicitDefaultPort: true });
+ * ```
+ */
+export type SignatureBaseDialect = "rfc9421" | "draft-13";
+
+/**
+ * One way a signer may have computed the derived components (see
+ * {@link signatureBaseCandidates}).
+ *
+ * @example
+ * ```ts
+ * const variant: SignatureBaseVariant = { dialect: "draft-13", explicitDefaultPort: true };
+ * ```
+ */
+export interface SignatureBaseVariant {
+  readonly dialect: SignatureBaseDialect;
+  /**
+   * `@authority` and `@target-uri` carry the scheme's default port (`:443`) although the
+   * request's `Host` has none: MATTR's library signs the authority of the webhook URL as
+   * written, and an HTTP client drops the default port from `Host`.
+   */
+  readonly explicitDefaultPort: boolean;
+}
+
+const RFC9421: SignatureBaseVariant = { dialect: "rfc9421", explicitDefaultPort: false };
+
 function fail(message: string): never {
   throw new WebhookError("INVALID_SIGNATURE", message);
 }
@@ -196,7 +233,7 @@ export function encodeQueryParamComponent(value: string): string {
  * // "@signature-params": ("@method" "@path");created=1618884473;keyid="k"
  * ```
  */
-export function createSignatureBase(input: InnerList, message: SignedRequest, options: SignatureBaseOptions = {}): string {
+export function createSignatureBase(input: InnerList, message: SignedRequest, options: SignatureBaseOptions = {}, variant: SignatureBaseVariant = RFC9421): string {
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const item of input[0]) {
@@ -207,7 +244,7 @@ export function createSignatureBase(input: InnerList, message: SignedRequest, op
     const id = serializeItem(item);
     if (seen.has(id)) fail(`Covered component ${id} is listed twice in Signature-Input.`);
     seen.add(id);
-    const values = component.startsWith("@") ? derivedComponent(component, params, message) : fieldComponent(component, params, message, options);
+    const values = component.startsWith("@") ? derivedComponent(component, params, message, variant) : fieldComponent(component, params, message, options);
     for (const value of values) lines.push(`${id}: ${value}`);
   }
   lines.push(`"@signature-params": ${serializeInnerList(input)}`);
@@ -223,18 +260,20 @@ function onlyParams(component: string, params: Parameters, allowed: readonly str
   }
 }
 
-function derivedComponent(component: string, params: Parameters, message: SignedRequest): string[] {
+function derivedComponent(component: string, params: Parameters, message: SignedRequest, variant: SignatureBaseVariant): string[] {
   onlyParams(component, params, component === "@query-param" ? ["name"] : []);
   const requestTarget = message.path + (message.query === undefined ? "" : `?${message.query}`);
+  const draft13 = variant.dialect === "draft-13";
   switch (component) {
     case "@method":
       return [message.method];
     case "@scheme":
-      return [message.scheme];
+      // MATTR's library signs url.parse(url).protocol: "https:".
+      return [draft13 ? `${message.scheme}:` : message.scheme];
     case "@authority":
-      return [requireAuthority(message)];
+      return [authorityOf(message, variant)];
     case "@target-uri":
-      return [`${message.scheme}://${requireAuthority(message)}${requestTarget}`];
+      return [`${message.scheme}://${authorityOf(message, variant)}${requestTarget}`];
     case "@request-target":
       return [requestTarget];
     case "@path":
@@ -242,7 +281,7 @@ function derivedComponent(component: string, params: Parameters, message: Signed
     case "@query":
       return [`?${message.query ?? ""}`];
     case "@query-param":
-      return queryParam(params, message);
+      return draft13 ? decodedQueryParam(params, message) : queryParam(params, message);
     case "@status":
       return fail('"@status" is a response component; a webhook delivery is a request.');
     case "@signature-params":
@@ -257,6 +296,48 @@ function requireAuthority(message: SignedRequest): string {
     fail("The signature covers @authority or @target-uri but the request has no Host header; configure publicOrigin.");
   }
   return message.authority;
+}
+
+const DEFAULT_PORT: Readonly<Record<string, string>> = { https: "443", http: "80" };
+
+function authorityOf(message: SignedRequest, variant: SignatureBaseVariant): string {
+  const authority = requireAuthority(message);
+  const port = DEFAULT_PORT[message.scheme];
+  return variant.explicitDefaultPort && port !== undefined && !hasPort(authority) ? `${authority}:${port}` : authority;
+}
+
+// "host:port" or "[v6]:port"; a bare IPv6 literal "[::1]" has colons but no port.
+const hasPort = (authority: string): boolean => /:\d*$/.test(authority) && !authority.endsWith("]");
+
+// draft-13 as MATTR's library computes it: querystring.parse of the query (percent-decoded,
+// "+" as a space), the value of the decoded name `name`; several values on one line.
+function decodedQueryParam(params: Parameters, message: SignedRequest): string[] {
+  const name = params.get("name");
+  if (typeof name !== "string") return fail('"@query-param" needs a string ;name parameter.');
+  const values = new URLSearchParams(message.query ?? "").getAll(name);
+  if (values.length === 0) fail(`The signature covers the query parameter ${JSON.stringify(name)}, which the request does not have.`);
+  return [values.join(", ").trim()];
+}
+
+/**
+ * The ways a signer may have computed the signature base of `input`, first RFC 9421's;
+ * MATTR's draft-13 forms only when the signature covers a component they change (`@scheme`,
+ * `@authority`, `@target-uri`, `@query-param`). A verifier accepts a signature that verifies
+ * over any of them: each binds the same request (scheme, host, query) — they differ in
+ * spelling, not in what is covered.
+ *
+ * @example
+ * ```ts
+ * signatureBaseCandidates(input); // [{ dialect: "rfc9421", … }, { dialect: "draft-13", … }, …]
+ * ```
+ */
+export function signatureBaseCandidates(input: InnerList): SignatureBaseVariant[] {
+  const names = new Set(input[0].map((item) => item[0]));
+  const variants: SignatureBaseVariant[] = [RFC9421];
+  const authority = names.has("@authority") || names.has("@target-uri");
+  if (authority || names.has("@scheme") || names.has("@query-param")) variants.push({ dialect: "draft-13", explicitDefaultPort: false });
+  if (authority) variants.push({ dialect: "draft-13", explicitDefaultPort: true });
+  return variants;
 }
 
 function queryParam(params: Parameters, message: SignedRequest): string[] {
