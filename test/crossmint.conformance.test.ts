@@ -187,8 +187,9 @@ describe("Crossmint handler types", () => {
     hooks.on("credential.creation.failed", (event) => {
       expectTypeOf(event.payload.error).toEqualTypeOf<string | { [k: string]: unknown; message?: string | undefined; code?: string | number | undefined }>();
     });
+    // and at run time, registering it throws with the valid names
     // @ts-expect-error: the older colon spelling is accepted on the wire, but handlers use the canonical name
-    hooks.on("credential:creation.succeeded", () => {});
+    expect(() => hooks.on("credential:creation.succeeded", () => {})).toThrow(/crossmint events: credential\.creation\.succeeded/);
     expect(hooks.provider.id).toBe("crossmint");
   });
 });

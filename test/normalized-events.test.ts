@@ -209,7 +209,8 @@ describe.each(adapters)("normalized events on $name", (adapter) => {
     const own: WebhookEvent[] = [];
     const normalized: Array<WebhookEvent<string, NormalizedPayload>> = [];
     hooks[0]!.on(c.event, (event) => void own.push(event));
-    for (const name of NORMALIZED_EVENT_NAMES) hooks[0]!.on(name, (event) => void normalized.push(event as WebhookEvent<string, NormalizedPayload>));
+    const provider = providers[c.provider]!();
+    for (const name of new Set(Object.values(provider.normalizes ?? {}).flat())) hooks[0]!.on(name, (event) => void normalized.push(event as WebhookEvent<string, NormalizedPayload>));
     const res = await c.send(app);
     expect(res.status, res.text).toBe(200);
     expect(own.map((e) => e.name)).toEqual([c.event]);
@@ -220,6 +221,26 @@ describe.each(adapters)("normalized events on $name", (adapter) => {
       expect(event).toMatchObject({ provider: c.provider, tenantId: "acme", id: own[0]!.id });
       expect(event.payload).toMatchObject({ provider: c.provider, tenantId: "acme" });
       expect(event.payload.source).toBe(own[0]);
+    }
+  });
+});
+
+describe("each provider's normalizes declaration", () => {
+  // The declaration types on() and payload.source; it must say exactly what the mapping does.
+  const tested = cases.flatMap((c) => c.expected.map((x) => `${c.provider} ${c.event} → ${x.name}`));
+  it.each(Object.keys(providers))("%s declares exactly the normalized events its mapping produces", (id) => {
+    const declared = Object.entries(providers[id]!().normalizes ?? {}).flatMap(([event, names]) => names.map((name) => `${id} ${event} → ${name}`));
+    expect(declared.length).toBeGreaterThan(0);
+    expect(declared.sort()).toEqual([...new Set(tested.filter((row) => row.startsWith(`${id} `)))].sort());
+  });
+
+  it("declares only the provider's own events and normalized names", () => {
+    for (const make of Object.values(providers)) {
+      const provider = make();
+      for (const [event, names] of Object.entries(provider.normalizes ?? {})) {
+        expect(Object.keys(provider.events), provider.id).toContain(event);
+        for (const name of names) expect(NORMALIZED_EVENT_NAMES as readonly string[]).toContain(name);
+      }
     }
   });
 });

@@ -160,8 +160,8 @@ describe("Truvera handler types", () => {
       expectTypeOf(event.name).toEqualTypeOf<"credential_revoke" | "did_update_controller">();
       expectTypeOf(event.payload.result).toEqualTypeOf<{ [k: string]: unknown; InBlock?: string | undefined } | undefined>();
     });
-    // @ts-expect-error: only known event names can be registered with on()
-    hooks.on("proof_submited", () => {});
+    // @ts-expect-error: only known event names can be registered with on() (at run time it throws)
+    expect(() => hooks.on("proof_submited", () => {})).toThrow(/"proof_submited" is not an event truvera sends/);
     expect(hooks.provider.id).toBe("truvera");
   });
 });

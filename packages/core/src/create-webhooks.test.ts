@@ -249,7 +249,10 @@ describe("createWebhooks pipeline", () => {
 
   it("runs normalized handlers with the common shape and the original event, settled per handler", async () => {
     const hooks = createWebhooks({
-      provider: testProvider({ normalize: (event) => (event.name === "thing.created" ? { name: "credential.issued", recordId: event.id, subject: "did:example:alice" } : undefined) }),
+      provider: {
+        ...testProvider({ normalize: (event) => (event.name === "thing.created" ? { name: "credential.issued", recordId: event.id, subject: "did:example:alice" } : undefined) }),
+        normalizes: { "thing.created": ["credential.issued"] } as const,
+      },
     });
     const normalized = vi.fn();
     let failOnce = true;

@@ -223,8 +223,18 @@ export interface Webhooks<M extends Record<string, unknown> = Record<string, unk
   readonly provider: Provider;
   /** The failure sink (dead letters): deliveries kept because they could not be handled. */
   readonly failures: FailureSink;
-  /** Registers a handler for one event or several; handlers of an event run concurrently. */
-  on<N extends keyof M & string>(name: N | readonly N[], handler: Handler<AnyEventOf<Pick<M, N>>>, options?: HandlerOptions): this;
+  /**
+   * Registers a handler for one event or several; handlers of an event run concurrently.
+   * Names are the provider's canonical event names and the normalized names it emits; any
+   * other name throws a `TypeError` listing the valid ones.
+   */
+  on<N extends keyof M & string>(name: N | readonly N[], handler: Handler<AnyEventOf<Pick<M, NoInfer<N>>>>, options?: HandlerOptions): this;
+  /**
+   * Removes a handler registered with {@link Webhooks.on} for these names (every
+   * registration of that function). Deliveries already running are not affected. Unknown
+   * names throw, as in `on()`.
+   */
+  off<N extends keyof M & string>(name: N | readonly N[], handler: Handler<AnyEventOf<Pick<M, NoInfer<N>>>>): this;
   /** Registers a handler for every authenticated event, known or not. */
   onAny(handler: Handler<AnyEventOf<M> | WebhookEvent<string, unknown>>, options?: HandlerOptions): this;
   /** Registers a handler for event names the provider does not know (the sender added a new event). */
@@ -310,7 +320,7 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   if (ackWhenStored && !hasInbox) throw new TypeError(`credhooks: acknowledge: "when-stored" needs a store with an inbox (claimDue); this store has none.`);
   warnOfLoss(ctx, ackWhenStored || !provider.retries || deadlineMs !== undefined);
 
-  const registry = new HandlerRegistry();
+  const registry = new HandlerRegistry(provider);
   const leases = new LeaseKeeper(ctx);
   /** Events whose handlers run now, with the promise of their settled answer. */
   const running = new Map<PreparedEvent, Promise<WebhookResponse>>();
@@ -459,7 +469,11 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     failures,
     on(name, handler, opts) {
       const transactional = transactionalOption(opts);
-      for (const one of typeof name === "string" ? [name] : name) registry.on(one, handler as Registered["fn"], opts?.id, transactional);
+      registry.on(name, handler as Registered["fn"], opts?.id, transactional);
+      return this;
+    },
+    off(name, handler) {
+      registry.off(name, handler as Registered["fn"]);
       return this;
     },
     onAny(handler, opts) {

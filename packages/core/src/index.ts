@@ -34,8 +34,11 @@ export type {
   EventSchemas,
   HeaderValue,
   IdentifiedEvent,
+  NormalizedEvent,
+  NormalizedNamesOf,
   Provider,
   RouteMatch,
+  SourceEventOf,
   WebhookEvent,
   WebhookRequest,
   WebhookResponse,
@@ -45,5 +48,5 @@ export { verifyWebhook } from "./verify-webhook.js";
 export type { VerifiableRequest, VerifyOptions, VerifyResult } from "./verify-webhook.js";
 export { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";
 export { verifyWith } from "./verify-with.js";
-export { NORMALIZED_EVENT_NAMES, normalizedEventsOf } from "./normalized-events.js";
-export type { NormalizedEventMap, NormalizedEventName, NormalizedMatch, NormalizedPayload, Normalizer } from "./normalized-events.js";
+export { NORMALIZED_EVENT_NAMES, normalizedEventsOf, normalizerOf } from "./normalized-events.js";
+export type { NormalizedEventMap, NormalizedEventName, NormalizedMatch, NormalizedPayload, Normalizer, NormalizerMapping, NormalizesMap } from "./normalized-events.js";

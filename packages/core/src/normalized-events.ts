@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { WebhookEvent } from "./event.js";
 
 /**
@@ -46,11 +47,11 @@ export type NormalizedEventName = (typeof NORMALIZED_EVENT_NAMES)[number];
  *
  * @example
  * ```ts
- * const match: NormalizedMatch = { name: "credential.issued", recordId: "3fa85f64", subject: "did:example:holder" };
+ * const match: NormalizedMatch<"credential.issued"> = { name: "credential.issued", recordId: "3fa85f64", subject: "did:example:holder" };
  * ```
  */
-export interface NormalizedMatch {
-  name: NormalizedEventName;
+export interface NormalizedMatch<Name extends NormalizedEventName = NormalizedEventName> {
+  name: Name;
   /** The record the event is about (credential exchange, presentation, connection, DID…), when there is one. */
   recordId?: string | undefined;
   /** Several records, for bulk events (Lissi's bulk deletions and revocations). */
@@ -61,29 +62,30 @@ export interface NormalizedMatch {
 
 /**
  * The payload of every normalized event: a small common shape plus the original, typed
- * provider event in `source`.
+ * provider event in `source`. On a receiver, `source` is the union of the provider's
+ * events that map to this normalized name, so `source.name` narrows `source.payload`.
  *
  * @example
  * ```ts
  * hooks.on("credential.issued", (event) => {
  *   event.payload.provider;  // "proven", "truvera", "sovrin", "crossmint", "lissi", "acapy"
  *   event.payload.recordId;  // the provider's record id
- *   event.payload.source;    // the provider's own event, e.g. name "credentials:done"
+ *   if (event.payload.source.name === "credentials:done") event.payload.source.payload.cred_ex_id; // typed
  * });
  * ```
  */
-export interface NormalizedPayload {
+export interface NormalizedPayload<Source extends WebhookEvent<string, unknown> = WebhookEvent<string, unknown>> {
   readonly provider: string;
   readonly tenantId: string | undefined;
   readonly recordId: string | undefined;
   readonly recordIds: readonly string[] | undefined;
   readonly subject: string | undefined;
   /** The provider's own event this was derived from. */
-  readonly source: WebhookEvent<string, unknown>;
+  readonly source: Source;
 }
 
 /**
- * Normalized name → payload, merged into every receiver's event map.
+ * Normalized name → payload, for any provider.
  *
  * @example
  * ```ts
@@ -91,6 +93,54 @@ export interface NormalizedPayload {
  * ```
  */
 export type NormalizedEventMap = { [K in NormalizedEventName]: NormalizedPayload };
+
+/**
+ * What a provider declares about its normalization: for each of its own events, the
+ * normalized events it can produce. Receivers accept exactly these normalized names in
+ * `on()` (types and run time), and type `payload.source` from it. Declare it `as const`.
+ *
+ * @example
+ * ```ts
+ * export const myNormalizes = {
+ *   "credential:done": ["credential.issued"],
+ *   "credential:update": ["credential.offered", "credential.issued"],
+ * } as const satisfies NormalizesMap;
+ * ```
+ */
+export type NormalizesMap = { readonly [event: string]: readonly NormalizedEventName[] };
+
+/**
+ * The mapping functions of a provider, typed by its `normalizes` declaration: one per
+ * declared event, given the event's typed payload and returning only the names declared
+ * for it, so the declaration and the mapping cannot drift apart.
+ *
+ * @example
+ * ```ts
+ * const mapping: NormalizerMapping<typeof myNormalizes, typeof myEvents> = {
+ *   "credential:done": (p) => ({ name: "credential.issued", recordId: p.id }),
+ *   "credential:update": (p) => (p.state === "OFFER_SENT" ? { name: "credential.offered", recordId: p.id } : undefined),
+ * };
+ * ```
+ */
+export type NormalizerMapping<Declared extends NormalizesMap, Events extends { readonly [K in keyof Declared]: z.ZodType }> = {
+  readonly [K in keyof Declared]: (payload: z.output<Events[K]>) => NormalizedMatch<Declared[K][number]> | readonly NormalizedMatch<Declared[K][number]>[] | undefined;
+};
+
+/**
+ * A normalizer built from a typed mapping (see {@link NormalizerMapping}): events without a
+ * mapping produce nothing.
+ *
+ * @example
+ * ```ts
+ * export const myNormalizer = normalizerOf(mapping);
+ * ```
+ */
+export function normalizerOf(mapping: { readonly [event: string]: ((payload: never) => NormalizedMatch | readonly NormalizedMatch[] | undefined) | undefined }): Normalizer {
+  return (event) => {
+    const map = Object.hasOwn(mapping, event.name) ? (mapping[event.name] as ((payload: unknown) => NormalizedMatch | readonly NormalizedMatch[] | undefined) | undefined) : undefined;
+    return map?.(event.payload);
+  };
+}
 
 /**
  * A provider's mapping from its own events to normalized ones.

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { WebhookEvent } from "./event.js";
-import type { NormalizedEventMap, Normalizer } from "./normalized-events.js";
+import type { NormalizedEventName, NormalizedPayload, Normalizer, NormalizesMap } from "./normalized-events.js";
 
 export type { WebhookEvent } from "./event.js";
 
@@ -146,7 +146,7 @@ export interface IdentifiedEvent {
  * const hooks = createWebhooks({ provider: proven({ apiKey: "dev-key" }) });
  * ```
  */
-export interface Provider<Events extends EventSchemas = EventSchemas> {
+export interface Provider<Events extends EventSchemas = EventSchemas, Normalizes extends NormalizesMap = NormalizesMap> {
   /** Short id, e.g. `"proven"`. */
   readonly id: string;
   /** Canonical event name → payload schema. */
@@ -167,6 +167,12 @@ export interface Provider<Events extends EventSchemas = EventSchemas> {
   redact?(body: unknown): unknown;
   /** Maps the provider's events to the cross-provider vocabulary (`credential.issued`, …). */
   normalize?: Normalizer;
+  /**
+   * Which normalized events each of the provider's events can produce (declared `as const`).
+   * `on()` accepts exactly these normalized names, and `payload.source` is typed from it.
+   * A provider with `normalize` but without `normalizes` may produce any normalized name.
+   */
+  readonly normalizes?: Normalizes;
 }
 
 /**
@@ -186,7 +192,75 @@ export type DocumentedFields<T> = T extends readonly unknown[]
     : T;
 
 /**
- * The event map of a provider: its canonical names → typed payloads, plus the normalized events.
+ * The typed payload of one of a provider's own events: documented fields only.
+ *
+ * @example
+ * ```ts
+ * type Done = PayloadOf<ProvenProvider, "credentials:done">; // { cred_ex_id: string; … }
+ * ```
+ */
+export type PayloadOf<P extends Provider, K extends keyof P["events"]> = DocumentedFields<z.output<P["events"][K]>>;
+
+/** The `normalizes` declaration of a provider type (undeclared: any normalized name). */
+type DeclaredOf<P> = P extends { readonly normalizes?: infer Declared } ? (unknown extends Declared ? NormalizesMap : NonNullable<Declared>) : NormalizesMap;
+
+/**
+ * The normalized event names a provider can emit (from its `normalizes` declaration):
+ * the normalized names its receivers accept in `on()`.
+ *
+ * @example
+ * ```ts
+ * type LissiNormalized = NormalizedNamesOf<LissiProvider>; // "connection.established" | "credential.issued" | …, never "did.created"
+ * ```
+ */
+export type NormalizedNamesOf<P extends Provider> = {
+  [K in keyof DeclaredOf<P>]: DeclaredOf<P>[K] extends readonly (infer Names)[] ? Names : never;
+}[keyof DeclaredOf<P>] &
+  NormalizedEventName;
+
+/**
+ * The provider's own events that map to the normalized event `Name`, as typed events:
+ * what `payload.source` of that normalized event can be. Distributes over a union of providers.
+ *
+ * @example
+ * ```ts
+ * type Sources = SourceEventOf<LissiProvider, "credential.issued">; // WebhookEvent<"credential:update", …>
+ * ```
+ */
+export type SourceEventOf<P, Name extends NormalizedEventName> = P extends Provider
+  ? {
+      [K in keyof DeclaredOf<P> & keyof P["events"] & string]: DeclaredOf<P>[K] extends readonly (infer Names)[]
+        ? Name extends Names
+          ? WebhookEvent<K, PayloadOf<P, K>>
+          : never
+        : never;
+    }[keyof DeclaredOf<P> & keyof P["events"] & string]
+  : WebhookEvent<string, unknown>;
+
+/**
+ * What a handler of a normalized event receives. `Name` is the normalized name; the
+ * optional `P` (a provider type, or a union of them) narrows `payload.source` to the
+ * provider events that map to `Name`. Use it to type one handler shared by several receivers.
+ *
+ * @example
+ * ```ts
+ * const onIssued = async (event: NormalizedEvent<"credential.issued">) => save(event.payload.provider, event.payload.recordId);
+ * crossmintHooks.on("credential.issued", onIssued);
+ * lissiHooks.on("credential.issued", onIssued);
+ *
+ * const onLissiIssued = (event: NormalizedEvent<"credential.issued", LissiProvider>) => event.payload.source.payload.state; // typed
+ * ```
+ */
+export type NormalizedEvent<Name extends NormalizedEventName = NormalizedEventName, P = unknown> = WebhookEvent<
+  Name,
+  NormalizedPayload<unknown extends P ? WebhookEvent<string, unknown> : SourceEventOf<P, Name>>
+>;
+
+/**
+ * The event map of a provider: its canonical names → typed payloads, plus the normalized
+ * events it declares it can emit (its `normalizes`), whose `source` is typed. A provider
+ * type without a declaration adds no normalized names: declare `normalizes` to register
+ * normalized handlers on it.
  *
  * @example
  * ```ts
@@ -195,8 +269,12 @@ export type DocumentedFields<T> = T extends readonly unknown[]
  * ```
  */
 export type EventMapOf<P extends Provider> = {
-  [K in keyof P["events"] & string]: DocumentedFields<z.output<P["events"][K]>>;
-} & NormalizedEventMap;
+  [K in keyof P["events"] & string]: PayloadOf<P, K>;
+} & (string extends keyof DeclaredOf<P>
+    ? unknown
+    : {
+        [N in NormalizedNamesOf<P>]: NormalizedPayload<SourceEventOf<P, N>>;
+      });
 
 /**
  * The union of typed events of an event map.

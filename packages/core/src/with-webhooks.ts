@@ -24,6 +24,7 @@ export function withWebhooks<F extends object, M extends Record<string, unknown>
   };
   const loose = target as unknown as Record<string, unknown>;
   loose["on"] = chain(core.on as (...args: never[]) => unknown);
+  loose["off"] = chain(core.off as (...args: never[]) => unknown);
   loose["onAny"] = chain(core.onAny as (...args: never[]) => unknown);
   loose["onUnhandled"] = chain(core.onUnhandled as (...args: never[]) => unknown);
   loose["onError"] = chain(core.onError as (...args: never[]) => unknown);

@@ -10,11 +10,11 @@ import { headerValue, matchesAnySecret, resolveSecrets, type Secret } from "../.
 import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
 import type { DeliveryContext, IdentifiedEvent, Provider, RouteMatch } from "../../types.js";
-import { acapyNormalizer } from "./normalize.js";
+import { acapyNormalizer, acapyNormalizes } from "./normalize.js";
 import { ACAPY_RECORD_ID_FIELD, ACAPY_STATELESS_TOPICS, acapyEvents, type AcapyTopic } from "./schemas.js";
 
 export * from "./schemas.js";
-export { acapyNormalizer } from "./normalize.js";
+export { acapyNormalizer, acapyNormalizes } from "./normalize.js";
 
 /**
  * Options of {@link acapy}.
@@ -50,7 +50,7 @@ export interface AcapyOptions {
  * const provider: AcapyProvider = acapy({ apiKey: "dev-key" });
  * ```
  */
-export type AcapyProvider = Provider<typeof acapyEvents>;
+export type AcapyProvider = Provider<typeof acapyEvents, typeof acapyNormalizes>;
 
 // ACA-Py posts to `${webhook_url}/topic/${topic}/`; a webhook URL configured with a
 // trailing slash gives `//topic/`, so extra leading slashes are tolerated, and the
@@ -94,6 +94,7 @@ export function acapy(options: AcapyOptions): AcapyProvider {
     },
     identify: identifyAcapy,
     normalize: acapyNormalizer,
+    normalizes: acapyNormalizes,
   };
 }
 

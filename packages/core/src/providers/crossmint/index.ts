@@ -8,10 +8,11 @@ import { resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { crossmintEvents } from "./schemas.js";
-import { crossmintNormalizer } from "./normalize.js";
+import { crossmintNormalizer, crossmintNormalizes } from "./normalize.js";
 import { DEFAULT_SVIX_TOLERANCE_SECONDS, readSvixHeaders, svixSecretKey, verifySvixSignature } from "./verify-svix-signature.js";
 
 export * from "./schemas.js";
+export { crossmintNormalizes } from "./normalize.js";
 export {
   DEFAULT_SVIX_TOLERANCE_SECONDS,
   readSvixHeaders,
@@ -50,7 +51,7 @@ export interface CrossmintOptions {
  * const provider: CrossmintProvider = crossmint({ secret: "whsec_…" });
  * ```
  */
-export type CrossmintProvider = Provider<typeof crossmintEvents>;
+export type CrossmintProvider = Provider<typeof crossmintEvents, typeof crossmintNormalizes>;
 
 /**
  * Crossmint Verifiable Credentials, delivered through Svix: every delivery is verified
@@ -89,6 +90,7 @@ export function crossmint(options: CrossmintOptions): CrossmintProvider {
     },
     identify: identifyCrossmint,
     normalize: crossmintNormalizer,
+    normalizes: crossmintNormalizes,
   };
 }
 

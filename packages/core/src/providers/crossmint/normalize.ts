@@ -1,13 +1,25 @@
-import type { z } from "zod";
-import type { NormalizedMatch, Normalizer } from "../../normalized-events.js";
+import { normalizerOf, type NormalizerMapping, type NormalizesMap, type Normalizer } from "../../normalized-events.js";
 import { nonEmptyString, subjectIdOf } from "../subject-id.js";
-import type { CrossmintEventName, crossmintEvents } from "./schemas.js";
+import type { crossmintEvents } from "./schemas.js";
 
-type Mapping = { [N in CrossmintEventName]?: (payload: z.output<(typeof crossmintEvents)[N]>) => NormalizedMatch | undefined };
+/**
+ * The normalized events each Crossmint event can produce: `on()` accepts exactly these
+ * normalized names on a Crossmint receiver. The mapping below is typed by it, and a test
+ * checks it against what the mapping produces for every fixture.
+ *
+ * @example
+ * ```ts
+ * crossmintNormalizes["credential.creation.succeeded"]; // ["credential.issued"]
+ * ```
+ */
+export const crossmintNormalizes = {
+  "credential.creation.succeeded": ["credential.issued"],
+  "credential.creation.failed": ["credential.failed"],
+} as const satisfies NormalizesMap;
 
 // The credential id is `credentialId` on an encrypted credential and `id` on one in clear;
 // an encrypted credential does not show its subject.
-const mapping: Mapping = {
+const mapping: NormalizerMapping<typeof crossmintNormalizes, typeof crossmintEvents> = {
   "credential.creation.succeeded": (p) => ({
     name: "credential.issued",
     recordId: nonEmptyString(p.credential.credentialId) ?? nonEmptyString(p.credential.id),
@@ -25,7 +37,4 @@ const mapping: Mapping = {
  * hooks.on("credential.failed", (event) => alert(event.payload.source.payload));
  * ```
  */
-export const crossmintNormalizer: Normalizer = (event) => {
-  const map = Object.hasOwn(mapping, event.name) ? (mapping[event.name as CrossmintEventName] as ((payload: unknown) => NormalizedMatch | undefined) | undefined) : undefined;
-  return map?.(event.payload);
-};
+export const crossmintNormalizer: Normalizer = normalizerOf(mapping);

@@ -1,4 +1,4 @@
-import { describe, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { createWebhooks } from "../../create-webhooks.js";
 import { lissi, type LissiConnectionState, type LissiCredentialState, type OpenState } from "./index.js";
 
@@ -29,7 +29,7 @@ describe("Lissi handler types", () => {
       // @ts-expect-error bulk events carry ids, not one id
       void event.payload.id;
     });
-    // @ts-expect-error not a Lissi event name
-    hooks.on("connection:updated", () => undefined);
+    // @ts-expect-error not a Lissi event name (at run time it throws)
+    expect(() => hooks.on("connection:updated", () => undefined)).toThrow(/"connection:updated" is not an event lissi sends/);
   });
 });

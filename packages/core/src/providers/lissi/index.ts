@@ -12,9 +12,10 @@ import type { DeliveryContext, IdentifiedEvent, Provider, RouteMatch } from "../
 import { canonicalHash } from "../canonical-json.js";
 import { parseLissiEventPath, type LissiEventPath } from "./event-path.js";
 import { lissiEvents } from "./schemas.js";
-import { lissiNormalizer } from "./normalize.js";
+import { lissiNormalizer, lissiNormalizes } from "./normalize.js";
 
 export * from "./schemas.js";
+export { lissiNormalizes } from "./normalize.js";
 export { parseLissiEventPath } from "./event-path.js";
 export type { LissiEventPath, LissiRouteKind } from "./event-path.js";
 
@@ -42,7 +43,7 @@ export interface LissiOptions {
  * const provider: LissiProvider = lissi({ apiKey: "dev-key" });
  * ```
  */
-export type LissiProvider = Provider<typeof lissiEvents>;
+export type LissiProvider = Provider<typeof lissiEvents, typeof lissiNormalizes>;
 
 /**
  * What an event on a route credhooks does not know carries (`onUnhandled`, failure sink).
@@ -99,6 +100,7 @@ export function lissi(options: LissiOptions): LissiProvider {
     authenticate: (delivery) => verifyApiKeyHeader(delivery, options.apiKey, "x-api-key"),
     identify: identifyLissi,
     normalize: lissiNormalizer,
+    normalizes: lissiNormalizes,
   };
 }
 

@@ -1,14 +1,35 @@
-import type { z } from "zod";
-import type { NormalizedMatch, Normalizer } from "../../normalized-events.js";
-import type { LissiEventName, lissiEvents } from "./schemas.js";
+import { normalizerOf, type NormalizerMapping, type NormalizesMap, type Normalizer } from "../../normalized-events.js";
+import type { lissiEvents } from "./schemas.js";
 
-type Mapping = { [N in LissiEventName]?: (payload: z.output<(typeof lissiEvents)[N]>) => NormalizedMatch | undefined };
+/**
+ * The normalized events each Lissi event can produce: `on()` accepts exactly these
+ * normalized names on a Lissi receiver. The mapping below is typed by it, and a test
+ * checks it against what the mapping produces for every fixture.
+ *
+ * @example
+ * ```ts
+ * lissiNormalizes["connection:update"]; // ["connection.established"]
+ * ```
+ */
+export const lissiNormalizes = {
+  "connection:update": ["connection.established"],
+  "connection:delete": ["connection.deleted"],
+  "connections:delete": ["connection.deleted"],
+  "credential:update": ["credential.issued", "credential.offered"],
+  "credential:delete": ["credential.deleted"],
+  "credentials:delete": ["credential.deleted"],
+  "credential:revoke": ["credential.revoked"],
+  "credentials:revoke": ["credential.revoked"],
+  "proof:update": ["presentation.verified"],
+  "proof:delete": ["presentation.deleted"],
+  "proofs:delete": ["presentation.deleted"],
+} as const satisfies NormalizesMap;
 
 // Lissi reports state updates: only the states that mean one thing happened are mapped
 // (states are already upper case: the schemas normalize them). Revocations and deletions
 // map from their own routes, not from the CREDENTIAL_REVOKED / *_REMOVED states, so that a
 // revocation Lissi reports both ways fires credential.revoked once.
-const mapping: Mapping = {
+const mapping: NormalizerMapping<typeof lissiNormalizes, typeof lissiEvents> = {
   "connection:update": (p) => (p.state === "COMPLETED" ? { name: "connection.established", recordId: p.id, subject: p.theirDid ?? undefined } : undefined),
   "connection:delete": (p) => ({ name: "connection.deleted", recordId: p.id }),
   "connections:delete": (p) => ({ name: "connection.deleted", recordIds: p.ids }),
@@ -31,7 +52,4 @@ const mapping: Mapping = {
  * hooks.on("credential.revoked", (event) => markRevoked(event.payload.recordIds ?? [event.payload.recordId]));
  * ```
  */
-export const lissiNormalizer: Normalizer = (event) => {
-  const map = Object.hasOwn(mapping, event.name) ? (mapping[event.name as LissiEventName] as ((payload: unknown) => NormalizedMatch | undefined) | undefined) : undefined;
-  return map?.(event.payload);
-};
+export const lissiNormalizer: Normalizer = normalizerOf(mapping);

@@ -10,9 +10,10 @@ import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { provenEvents, provenRecordIdField, type ProvenEventName } from "./schemas.js";
-import { provenNormalizer } from "./normalize.js";
+import { provenNormalizer, provenNormalizes } from "./normalize.js";
 
 export * from "./schemas.js";
+export { provenNormalizes } from "./normalize.js";
 
 /**
  * Options of {@link proven}.
@@ -38,7 +39,7 @@ export interface ProvenOptions {
  * const provider: ProvenProvider = proven({ apiKey: "dev-key" });
  * ```
  */
-export type ProvenProvider = Provider<typeof provenEvents>;
+export type ProvenProvider = Provider<typeof provenEvents, typeof provenNormalizes>;
 
 const RECORD_ID_FIELDS = ["cred_ex_id", "pres_ex_id", "exchange_id", "presentation_id", "message_id", "connection_id"] as const;
 
@@ -64,6 +65,7 @@ export function proven(options: ProvenOptions): ProvenProvider {
     authenticate: (delivery) => verifyApiKeyHeader(delivery, options.apiKey, "x-api-key"),
     identify: identifyProven,
     normalize: provenNormalizer,
+    normalizes: provenNormalizes,
   };
 }
 

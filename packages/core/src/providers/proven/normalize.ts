@@ -1,14 +1,30 @@
-import type { z } from "zod";
-import type { NormalizedMatch, Normalizer } from "../../normalized-events.js";
+import { normalizerOf, type NormalizerMapping, type NormalizesMap, type Normalizer } from "../../normalized-events.js";
 import { nonEmptyString } from "../subject-id.js";
-import type { ProvenEventName, provenEvents } from "./schemas.js";
+import type { provenEvents } from "./schemas.js";
 
-type Mapping = { [N in ProvenEventName]?: (payload: z.output<(typeof provenEvents)[N]>) => NormalizedMatch | undefined };
+/**
+ * The normalized events each Proven event can produce: `on()` accepts exactly these
+ * normalized names on a Proven receiver. The mapping below is typed by it, and a test
+ * checks it against what the mapping produces for every fixture.
+ *
+ * @example
+ * ```ts
+ * provenNormalizes["connection:completed"]; // ["connection.established"]
+ * ```
+ */
+export const provenNormalizes = {
+  "connection:completed": ["connection.established"],
+  "credentials:done": ["credential.issued"],
+  "oid4vc-credential:issued": ["credential.issued"],
+  "presentation:verified": ["presentation.verified"],
+  "oid4vc-presentation:verified": ["presentation.verified"],
+  "basic-message:received": ["message.received"],
+} as const satisfies NormalizesMap;
 
 // Proven names outcomes, so each event maps to one normalized event; presentations map
 // only when the payload says they verified (ACA-Py sends `verified: "false"` for a
 // presentation that failed under the same event).
-const mapping: Mapping = {
+const mapping: NormalizerMapping<typeof provenNormalizes, typeof provenEvents> = {
   "connection:completed": (p) => ({ name: "connection.established", recordId: p.connection_id }),
   "credentials:done": (p) => ({ name: "credential.issued", recordId: p.cred_ex_id }),
   "oid4vc-credential:issued": (p) => ({ name: "credential.issued", recordId: p.exchange_id, subject: nonEmptyString(p.credential_subject?.["id"]) }),
@@ -27,7 +43,4 @@ const mapping: Mapping = {
  * hooks.on("credential.issued", (event) => event.payload.recordId); // cred_ex_id or exchange_id
  * ```
  */
-export const provenNormalizer: Normalizer = (event) => {
-  const map = Object.hasOwn(mapping, event.name) ? (mapping[event.name as ProvenEventName] as ((payload: unknown) => NormalizedMatch | undefined) | undefined) : undefined;
-  return map?.(event.payload);
-};
+export const provenNormalizer: Normalizer = normalizerOf(mapping);

@@ -1,22 +1,35 @@
-import type { z } from "zod";
-import type { NormalizedMatch, Normalizer } from "../../normalized-events.js";
+import { normalizerOf, type NormalizerMapping, type NormalizesMap, type NormalizedMatch, type Normalizer } from "../../normalized-events.js";
 import { nonEmptyString, subjectIdOf } from "../subject-id.js";
-import type { SovrinEventName, sovrinEvents } from "./schemas.js";
-
-type Mapping = { [N in SovrinEventName]?: (payload: z.output<(typeof sovrinEvents)[N]>) => NormalizedMatch | undefined };
+import type { sovrinEvents } from "./schemas.js";
 
 // Subject: Sovrin's `userId` (the user the credential was issued to), else the
 // credential's subject DID.
-const issued = (p: { credentialId?: string | undefined; userId?: string | undefined; credential?: unknown }): NormalizedMatch => ({
+const issued = (p: { credentialId?: string | undefined; userId?: string | undefined; credential?: unknown }): NormalizedMatch<"credential.issued"> => ({
   name: "credential.issued",
   recordId: nonEmptyString(p.credentialId),
   subject: nonEmptyString(p.userId) ?? subjectIdOf(p.credential),
 });
 
+/**
+ * The normalized events each Sovrin event can produce: `on()` accepts exactly these
+ * normalized names on a Sovrin receiver. The mapping below is typed by it, and a test
+ * checks it against what the mapping produces for every fixture.
+ *
+ * @example
+ * ```ts
+ * sovrinNormalizes["OpenIdCredentialIssued"]; // ["credential.issued"]
+ * ```
+ */
+export const sovrinNormalizes = {
+  OpenIdCredentialIssued: ["credential.issued"],
+  OpenIdCredentialIssuedSummary: ["credential.issued"],
+  OidcIssuerCredentialIssued: ["credential.issued"],
+} as const satisfies NormalizesMap;
+
 // OpenIdCredentialIssuedSummary reports the same issuance as OpenIdCredentialIssued
 // without the credential: a webhook subscribes to one of them (subscribing to both gives
 // two credential.issued with the same recordId).
-const mapping: Mapping = {
+const mapping: NormalizerMapping<typeof sovrinNormalizes, typeof sovrinEvents> = {
   OpenIdCredentialIssued: issued,
   OpenIdCredentialIssuedSummary: issued,
   OidcIssuerCredentialIssued: issued,
@@ -30,7 +43,4 @@ const mapping: Mapping = {
  * hooks.on("credential.issued", (event) => event.payload.subject); // userId or the subject DID
  * ```
  */
-export const sovrinNormalizer: Normalizer = (event) => {
-  const map = Object.hasOwn(mapping, event.name) ? (mapping[event.name as SovrinEventName] as ((payload: unknown) => NormalizedMatch | undefined) | undefined) : undefined;
-  return map?.(event.payload);
-};
+export const sovrinNormalizer: Normalizer = normalizerOf(mapping);

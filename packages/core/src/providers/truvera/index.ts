@@ -9,9 +9,10 @@ import { WebhookError } from "../../errors.js";
 import { canonicalHash } from "../canonical-json.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { truveraEvents } from "./schemas.js";
-import { truveraNormalizer } from "./normalize.js";
+import { truveraNormalizer, truveraNormalizes } from "./normalize.js";
 
 export * from "./schemas.js";
+export { truveraNormalizes } from "./normalize.js";
 
 /**
  * Options of {@link truvera}.
@@ -39,7 +40,7 @@ export interface TruveraOptions {
  * const provider: TruveraProvider = truvera({ token: "dev-token" });
  * ```
  */
-export type TruveraProvider = Provider<typeof truveraEvents>;
+export type TruveraProvider = Provider<typeof truveraEvents, typeof truveraNormalizes>;
 
 /**
  * Truvera (Dock Labs): `{"token", "event", "data"}` bodies, authenticated by the `token`
@@ -67,6 +68,7 @@ export function truvera(options: TruveraOptions): TruveraProvider {
     identify: identifyTruvera,
     redact: redactTruveraToken,
     normalize: truveraNormalizer,
+    normalizes: truveraNormalizes,
   };
 }
 
