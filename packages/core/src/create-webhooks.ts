@@ -5,7 +5,7 @@ import { HandlerRegistry, type Registered } from "./handler-registry.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { LruDedupeStore } from "./lru-dedupe-store.js";
 import type { MetricEvent, MetricsListener } from "./metrics.js";
-import { authenticate } from "./stages/authenticate.js";
+import { authenticate, type ReadOptions } from "./stages/authenticate.js";
 import { claim as claimEvent, type Claim } from "./stages/claim.js";
 import type { PreparedEvent, ReceiverContext } from "./stages/context.js";
 import { dispatch } from "./stages/dispatch.js";
@@ -66,6 +66,23 @@ export interface WebhooksOptions<P extends Provider> {
   failures?: FailureSink;
   /** Largest body accepted, in bytes (default 1 MiB); larger is 413. */
   maxBodyBytes?: number;
+  /**
+   * How long the whole body may take to arrive once credhooks starts reading it, in ms
+   * (default 10 s, `DEFAULT_BODY_TIMEOUT_MS`); later is 408 `REQUEST_TIMEOUT` and the
+   * connection is closed. Node's own limits still apply to the headers
+   * (`server.headersTimeout`).
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Canonicalises the tenant id taken from the path (`/events/:tenantId`, decoded once)
+   * before anything uses it: credential resolvers, dedupe keys, `event.tenantId`, the
+   * failure sink. Use it when your resolver treats two spellings as one tenant (case,
+   * Unicode normalisation), so that one tenant cannot be addressed, and one delivery
+   * processed, under two spellings: `(id) => id.normalize("NFC").toLowerCase()`. Returning
+   * `undefined` (or "") answers 404 `UNKNOWN_ROUTE` before the body is read. Default: the id
+   * exactly as in the URL.
+   */
+  canonicalTenantId?: (tenantId: string) => string | undefined;
   /** In-flight lease in ms (default 30 s), renewed while handlers run. */
   leaseMs?: number;
   /** How long a done event is remembered, in ms (default 48 h). */
@@ -286,6 +303,7 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   const failures = options.failures ?? new MemoryFailureSink();
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const readOptions: ReadOptions = { bodyTimeoutMs: options.bodyTimeoutMs, canonicalTenantId: options.canonicalTenantId };
   const deadlineMs = options.responseDeadlineMs === false ? undefined : (options.responseDeadlineMs ?? provider.responseDeadlineMs);
   const recovery = options.recovery === false ? undefined : (options.recovery ?? {});
   const ackWhenStored = options.acknowledge === "when-stored";
@@ -322,43 +340,59 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
 
   const registry = new HandlerRegistry(provider);
   const leases = new LeaseKeeper(ctx);
-  /** Events whose handlers run now, with the promise of their settled answer. */
+  /** Events whose handlers run now (asynchronously), with the promise of their settled answer. */
   const running = new Map<PreparedEvent, Promise<WebhookResponse>>();
   let closing = false;
   let closed: Promise<CloseResult> | undefined;
 
-  /** Dispatch, then settle: the one path of every claimed event (delivery, replay, recovery). */
-  function runClaimed(prepared: PreparedEvent, claim: Claim, answered: { value: boolean }): Promise<WebhookResponse> {
-    const work = dispatchAndSettle(prepared, claim, answered);
-    // Removed by dispatchAndSettle's `finally`, which always runs after this line (it awaits first).
+  /**
+   * Dispatch, then settle: the one path of every claimed event (delivery, replay, recovery).
+   * Synchronous handlers on a synchronous store settle without a promise.
+   */
+  function runClaimed(prepared: PreparedEvent, claim: Claim, answered: { value: boolean }): WebhookResponse | Promise<WebhookResponse> {
+    const dispatching = dispatch(ctx, registry, leases, prepared, claim);
+    if (!isThenable(dispatching)) {
+      const settling = settle(ctx, registry, prepared, claim, dispatching, { answered: answered.value, closing });
+      if (!isThenable(settling)) return settling;
+      return track(prepared, settling);
+    }
+    return track(
+      prepared,
+      dispatching.then((result) => settle(ctx, registry, prepared, claim, result, { answered: answered.value, closing })),
+    );
+  }
+
+  function track(prepared: PreparedEvent, work: Promise<WebhookResponse>): Promise<WebhookResponse> {
     running.set(prepared, work);
+    const forget = (): void => void running.delete(prepared);
+    work.then(forget, forget);
     return work;
   }
 
-  async function dispatchAndSettle(prepared: PreparedEvent, claim: Claim, answered: { value: boolean }): Promise<WebhookResponse> {
-    try {
-      const result = await dispatch(ctx, registry, leases, prepared, claim);
-      return await settle(ctx, registry, prepared, claim, result, { answered: answered.value, closing });
-    } finally {
-      running.delete(prepared);
-    }
+  function process(prepared: PreparedEvent, receivedAt: number, inbox: boolean): WebhookResponse | Promise<WebhookResponse> {
+    const claiming = claimEvent(ctx, prepared, inbox);
+    if (isThenable(claiming)) return claiming.then((claim) => (isClaim(claim) ? answer(prepared, claim, receivedAt) : claim));
+    return isClaim(claiming) ? answer(prepared, claiming, receivedAt) : claiming;
   }
 
-  async function process(prepared: PreparedEvent, receivedAt: number, inbox: boolean): Promise<WebhookResponse> {
-    const claiming = claimEvent(ctx, prepared, inbox);
-    const claim = isThenable(claiming) ? await claiming : claiming;
-    if (!isClaim(claim)) return claim;
+  /** Runs a claimed delivery and decides when to answer: after the handlers, at the deadline, or once stored. */
+  function answer(prepared: PreparedEvent, claim: Claim, receivedAt: number): WebhookResponse | Promise<WebhookResponse> {
     const answered = { value: false };
-    const work = runClaimed(prepared, claim, answered);
     if (ackWhenStored && claim.inbox) {
       answered.value = true;
-      background(work);
+      const work = runClaimed(prepared, claim, answered);
+      if (isThenable(work)) background(work);
       return pendingResponse();
     }
-    if (deadlineMs === undefined) return work;
+    const work = runClaimed(prepared, claim, answered);
+    if (deadlineMs === undefined || !isThenable(work)) return work;
+    return raceDeadline(work, receivedAt, answered);
+  }
+
+  async function raceDeadline(work: Promise<WebhookResponse>, receivedAt: number, answered: { value: boolean }): Promise<WebhookResponse> {
     // The deadline counts from the request's arrival (body, authentication and claim included);
     // the event is in the inbox before any answer, so a 202 can never lose it.
-    const remaining = receivedAt + deadlineMs - Date.now();
+    const remaining = receivedAt + deadlineMs! - Date.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, remaining), TIMED_OUT);
@@ -377,7 +411,7 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
 
   async function pipeline(request: WebhookRequest): Promise<WebhookResponse> {
     const receivedAt = Date.now();
-    const delivery = await authenticate(provider, request, maxBodyBytes, receivedAt);
+    const delivery = await authenticate(provider, request, maxBodyBytes, receivedAt, readOptions);
     // Authenticated from here on: whatever goes wrong, the delivery is kept rather than lost.
     const identifying = identify(ctx, delivery);
     const identified = isThenable(identifying) ? await identifying : identifying;

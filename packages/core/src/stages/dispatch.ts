@@ -2,7 +2,7 @@ import type { WebhookError } from "../errors.js";
 import type { HandlerRegistry, Pending } from "../handler-registry.js";
 import type { Claim } from "./claim.js";
 import type { PreparedEvent, ReceiverContext } from "./context.js";
-import type { LeaseKeeper } from "./leases.js";
+import type { HeldLease, LeaseKeeper } from "./leases.js";
 import { describe, isThenable } from "./responses.js";
 
 /** What running an event's handlers came to. */
@@ -19,59 +19,110 @@ export interface Dispatched {
  * Stage 7 — dispatch: runs the handlers of the event that have not succeeded yet,
  * concurrently, under the claim's lease (renewed while they run; its loss aborts the
  * event's `signal`). Each success is recorded under the event when several handlers share
- * it, so a later attempt runs only the failed ones. Never throws.
+ * it, so a later attempt runs only the failed ones. Never throws; synchronous handlers on a
+ * synchronous store settle without a promise.
  */
-export async function dispatch(ctx: ReceiverContext, registry: HandlerRegistry, leases: LeaseKeeper, prepared: PreparedEvent, claim: Claim): Promise<Dispatched> {
-  const { key, event } = prepared;
+export function dispatch(ctx: ReceiverContext, registry: HandlerRegistry, leases: LeaseKeeper, prepared: PreparedEvent, claim: Claim): Dispatched | Promise<Dispatched> {
+  const { event } = prepared;
   const startedAt = ctx.measuring ? performance.now() : 0;
   if (ctx.measuring) ctx.metric({ type: "delivery.accepted", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id });
   const all = registry.for(ctx.provider, event, prepared.known);
   const pending = claim.succeeded.size === 0 ? all : all.filter((p) => !claim.succeeded.has(p.handler.id));
   const errors: unknown[] = [];
-  let lost: WebhookError | undefined;
-  if (pending.length > 0) {
-    const held = leases.hold(key, claim.token, (reason) => {
-      lost = reason;
-      prepared.abort.abort(reason);
-    });
-    try {
-      // With one handler, its success is recorded by completing the event right after:
-      // a separate record would add a store round trip and close no crash window.
-      const record = pending.length > 1;
-      if (pending.length === 1) await runHandler(ctx, pending[0]!, prepared, claim.token, record, errors);
-      else await Promise.all(pending.map((p) => runHandler(ctx, p, prepared, claim.token, record, errors)));
-    } finally {
-      leases.drop(held);
-    }
+  const run = new Run(ctx, leases, prepared, claim.token, startedAt, pending.length, errors);
+  if (pending.length === 0) return run.result();
+  if (pending.length === 1) {
+    // With one handler, its success is recorded by completing the event right after:
+    // a separate record would add a store round trip and close no crash window. Its lease
+    // is held only once it turns out to be asynchronous (a synchronous one cannot outlive it).
+    const running = runHandler(ctx, pending[0]!, prepared, claim.token, false, errors);
+    if (!isThenable(running)) return run.result();
+    run.hold();
+    return running.then(() => run.finish());
   }
-  return { total: pending.length, errors, lost, startedAt };
+  run.hold();
+  return Promise.all(pending.map((p) => runHandler(ctx, p, prepared, claim.token, true, errors))).then(() => run.finish());
 }
 
-async function runHandler(ctx: ReceiverContext, { handler, event: received }: Pending, prepared: PreparedEvent, token: string, record: boolean, errors: unknown[]): Promise<void> {
-  const { key, event } = prepared;
+/** One dispatch's lease and outcome. */
+class Run {
+  #held: HeldLease | undefined;
+  #lost: WebhookError | undefined;
+  constructor(
+    private readonly ctx: ReceiverContext,
+    private readonly leases: LeaseKeeper,
+    private readonly prepared: PreparedEvent,
+    private readonly token: string,
+    private readonly startedAt: number,
+    private readonly total: number,
+    private readonly errors: unknown[],
+  ) {}
+
+  hold(): void {
+    this.#held = this.leases.hold(this.prepared.key, this.token, (reason) => {
+      this.#lost = reason;
+      this.prepared.abort.abort(reason);
+    });
+  }
+
+  finish(): Dispatched {
+    if (this.#held) this.leases.drop(this.#held);
+    return this.result();
+  }
+
+  result(): Dispatched {
+    return { total: this.total, errors: this.errors, lost: this.#lost, startedAt: this.startedAt };
+  }
+}
+
+/** Runs one handler; never throws or rejects (failures go to `errors`). */
+function runHandler(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, token: string, record: boolean, errors: unknown[]): void | Promise<void> {
+  const { handler, event: received } = pending;
   const handlerStart = ctx.measuring ? performance.now() : 0;
-  try {
-    if (handler.transactional) {
-      // Its writes and its success record commit in one transaction of the store: nothing to record after.
-      await ctx.store.runInTransaction!(key, token, handler.id, ctx.doneTtlMs, async (transaction) => {
-        await handler.fn({ ...received, signal: received.signal, transaction });
-      });
-      if (ctx.measuring) ctx.metric({ type: "handler.settled", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: true, durationMs: performance.now() - handlerStart });
-      return;
-    }
-    const running = handler.fn(received);
-    if (isThenable(running)) await running;
-  } catch (error) {
-    errors.push(error);
-    if (ctx.measuring) ctx.metric({ type: "handler.settled", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: false, durationMs: performance.now() - handlerStart });
-    return;
+  if (handler.transactional) {
+    // Its writes and its success record commit in one transaction of the store: nothing to record after.
+    return ctx.store.runInTransaction!(prepared.key, token, handler.id, ctx.doneTtlMs, async (transaction) => {
+      await handler.fn({ ...received, signal: received.signal, transaction });
+    }).then(
+      () => settled(ctx, pending, prepared, handlerStart, true),
+      (error: unknown) => failed(ctx, pending, prepared, handlerStart, errors, error),
+    );
   }
-  if (ctx.measuring) ctx.metric({ type: "handler.settled", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok: true, durationMs: performance.now() - handlerStart });
+  let running: unknown;
+  try {
+    running = handler.fn(received);
+  } catch (error) {
+    return failed(ctx, pending, prepared, handlerStart, errors, error);
+  }
+  if (isThenable(running)) {
+    return Promise.resolve(running).then(
+      () => succeeded(ctx, pending, prepared, token, record, handlerStart),
+      (error: unknown) => failed(ctx, pending, prepared, handlerStart, errors, error),
+    );
+  }
+  return succeeded(ctx, pending, prepared, token, record, handlerStart);
+}
+
+function succeeded(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, token: string, record: boolean, handlerStart: number): void | Promise<void> {
+  settled(ctx, pending, prepared, handlerStart, true);
   if (!record) return;
+  const { event } = prepared;
+  const onError = (error: unknown): void => {
+    ctx.logger.warn({ provider: ctx.provider.id, id: event.id, handler: pending.handler.id, err: describe(error) }, "credhooks: could not record a handler's success");
+  };
   try {
-    const recording = ctx.store.handlerSucceeded(key, token, handler.id, ctx.doneTtlMs);
-    if (isThenable(recording)) await recording;
+    const recording = ctx.store.handlerSucceeded(prepared.key, token, pending.handler.id, ctx.doneTtlMs);
+    if (isThenable(recording)) return Promise.resolve(recording).then(undefined, onError);
   } catch (error) {
-    ctx.logger.warn({ provider: ctx.provider.id, id: event.id, handler: handler.id, err: describe(error) }, "credhooks: could not record a handler's success");
+    onError(error);
   }
+}
+
+function failed(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, handlerStart: number, errors: unknown[], error: unknown): void {
+  errors.push(error);
+  settled(ctx, pending, prepared, handlerStart, false);
+}
+
+function settled(ctx: ReceiverContext, { handler }: Pending, { event }: PreparedEvent, handlerStart: number, ok: boolean): void {
+  if (ctx.measuring) ctx.metric({ type: "handler.settled", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok, durationMs: performance.now() - handlerStart });
 }

@@ -29,30 +29,41 @@ export interface SettleState {
  * | failed, not in the inbox, the sender never redelivers | release, kept in the failure sink | 500 `HANDLER_FAILED` |
  * | stopped by `close()` | release, due at once for recovery | 503 `SHUTTING_DOWN` |
  */
-export async function settle(ctx: ReceiverContext, registry: HandlerRegistry, prepared: PreparedEvent, claim: Claim, result: Dispatched, state: SettleState): Promise<WebhookResponse> {
+export function settle(ctx: ReceiverContext, registry: HandlerRegistry, prepared: PreparedEvent, claim: Claim, result: Dispatched, state: SettleState): WebhookResponse | Promise<WebhookResponse> {
   const { provider, store, logger } = ctx;
   const { key, event } = prepared;
   const ok = result.errors.length === 0;
   if (ctx.measuring) ctx.metric({ type: "delivery.settled", provider: provider.id, tenantId: event.tenantId, event: event.name, id: event.id, ok: ok && !result.lost, durationMs: performance.now() - result.startedAt });
   if (result.lost) return errorResponse(result.lost);
+  if (!ok) return settleFailure(ctx, registry, prepared, claim, result, state);
 
-  if (ok) {
-    try {
-      const completing = store.complete(key, claim.token, ctx.doneTtlMs);
-      if (isThenable(completing)) await completing;
-    } catch (error) {
-      // The handlers succeeded: answering non-2xx would only make the sender redeliver.
-      logger.error({ provider: provider.id, id: event.id, err: describe(error) }, "credhooks: could not mark the event done");
-    }
-    if (prepared.known) return receivedResponse();
-    if (!provider.retries) {
-      const kept = await keepEvent(ctx, prepared, "unhandled", `"${event.name}" is not an event credhooks knows for ${provider.id}; kept because ${provider.id} does not redeliver.`);
-      // The failure sink was the only copy: a 2xx would tell the sender all is well.
-      if (!kept) return errorResponse(new WebhookError("STORE_UNAVAILABLE", "The failure sink could not keep this unknown event; retry later."));
-    }
-    return unhandledResponse();
+  // The handlers succeeded: a store that cannot mark it done gets a log, not a non-2xx
+  // (which would only make the sender redeliver). Synchronous stores answer without a promise.
+  const onError = (error: unknown): void => {
+    logger.error({ provider: provider.id, id: event.id, err: describe(error) }, "credhooks: could not mark the event done");
+  };
+  let completing: void | PromiseLike<void> = undefined;
+  try {
+    completing = store.complete(key, claim.token, ctx.doneTtlMs);
+  } catch (error) {
+    onError(error);
   }
+  if (isThenable(completing)) return Promise.resolve(completing).then(undefined, onError).then(() => succeeded(ctx, prepared));
+  return succeeded(ctx, prepared);
+}
 
+function succeeded(ctx: ReceiverContext, prepared: PreparedEvent): WebhookResponse | Promise<WebhookResponse> {
+  if (prepared.known) return receivedResponse();
+  if (ctx.provider.retries) return unhandledResponse();
+  return keepEvent(ctx, prepared, "unhandled", `"${prepared.event.name}" is not an event credhooks knows for ${ctx.provider.id}; kept because ${ctx.provider.id} does not redeliver.`).then((kept) =>
+    // The failure sink was the only copy: a 2xx would tell the sender all is well.
+    kept ? unhandledResponse() : errorResponse(new WebhookError("STORE_UNAVAILABLE", "The failure sink could not keep this unknown event; retry later.")),
+  );
+}
+
+async function settleFailure(ctx: ReceiverContext, registry: HandlerRegistry, prepared: PreparedEvent, claim: Claim, result: Dispatched, state: SettleState): Promise<WebhookResponse> {
+  const { provider } = ctx;
+  const { event } = prepared;
   const errors = result.errors;
   await reportErrors(ctx, registry, new AggregateError(errors, `${errors.length} of ${result.total} handler(s) failed for ${provider.id} event ${event.name}`), event);
   const details = firstMessages(errors);
