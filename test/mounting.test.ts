@@ -11,7 +11,9 @@ import { webhooks as expressWebhooks } from "@credhooks/express";
 import { webhooks as koaWebhooks } from "@credhooks/koa";
 import { proven } from "@credhooks/core/providers/proven";
 import { lissi } from "@credhooks/core/providers/lissi";
+import { crossmint } from "@credhooks/core/providers/crossmint";
 import { provenFixtures } from "./fixtures/proven/index.js";
+import { CROSSMINT_SECRET } from "./fixtures/crossmint/index.js";
 
 const KEY = "k";
 const body = JSON.stringify(provenFixtures[1]!.body);
@@ -78,6 +80,37 @@ describe.each([
     app.use((ctx) => void (ctx.body = "next"));
     const res = await request(app.callback()).get("/health");
     expect(res.text).toBe("next");
+  });
+
+  it("without a path, outside a router, takes only the provider's own routes and passes the rest on", async () => {
+    const app = new Koa();
+    const hooks = koaWebhooks({ provider: crossmint({ secret: CROSSMINT_SECRET }) });
+    const handler = vi.fn();
+    hooks.on("credential.creation.succeeded", handler);
+    app.use(hooks);
+    app.use((ctx) => void (ctx.body = `next ${ctx.method} ${ctx.path}`));
+    const server = request(app.callback());
+    const health = await server.get("/health");
+    expect([health.status, health.text]).toEqual([200, "next GET /health"]); // not 405 "delivered with POST"
+    expect((await server.get("/")).text).toBe("next GET /"); // the app's own GET / too
+    expect((await server.post("/orders").send({})).text).toBe("next POST /orders");
+    // The provider's route is still its own: POST / is authenticated (and refused without a signature).
+    const unsigned = await server.post("/").set("content-type", "application/json").send("{}");
+    expect([unsigned.status, unsigned.body.error.code]).toEqual([401, "MISSING_CREDENTIALS"]);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("without a path, outside a router, serves Lissi's routes below / and passes others on", async () => {
+    const app = new Koa();
+    const hooks = koaWebhooks({ provider: lissi({ apiKey: KEY }) });
+    const seen: string[] = [];
+    hooks.onAny((event) => void seen.push(event.name));
+    app.use(hooks).use((ctx) => void (ctx.body = "next"));
+    const server = request(app.callback());
+    expect((await server.post("/connections/c-1/delete").set("x-api-key", KEY)).status).toBe(200);
+    expect((await server.get("/connections/c-1/delete")).text).toBe("next");
+    expect((await server.get("/metrics")).text).toBe("next");
+    expect(seen).toEqual(["connection:delete"]);
   });
 
   it("uses ctx.request.rawBody after @koa/bodyparser", async () => {

@@ -17,6 +17,7 @@ export { decodeJsonBody, isJsonMediaType } from "./decode-json-body.js";
 export { readNodeBody } from "./read-node-body.js";
 export type { NodeBodyStream } from "./read-node-body.js";
 export { compileMountPath } from "./mount-path.js";
+export { isProviderRoute } from "./stages/route.js";
 export type { MountPath } from "./mount-path.js";
 export type { ClaimResult, DedupeStore, DueEntry, InboxWrite } from "./dedupe-store.js";
 export { LruDedupeStore } from "./lru-dedupe-store.js";

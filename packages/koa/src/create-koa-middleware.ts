@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import {
   compileMountPath,
   createWebhooks,
+  isProviderRoute,
   readNodeBody,
   withWebhooks,
   type EventMapOf,
@@ -47,7 +48,9 @@ export interface KoaMountOptions {
   /**
    * The mount pattern, e.g. `/events/:tenantId/proven`. Requests whose path does not
    * start with it pass to the next middleware. Without it, under `@koa/router` the matched
-   * route's pattern is used, and otherwise the whole `ctx.path` is the path below the mount.
+   * route's pattern is used; otherwise the whole `ctx.path` is the path below the mount, and
+   * only requests to the provider's own routes with its methods (for most providers
+   * `POST /`) are taken: every other request passes to the next middleware.
    */
   path?: string;
 }
@@ -100,6 +103,10 @@ export function createKoaMiddleware(core: Webhooks<Record<string, unknown>> | We
       if (!found) return void (await next());
       path = found.rest;
       params = { ...params, ...found.params };
+    } else if (!isProviderRoute(receiver.provider, ctx.method, path)) {
+      // Neither a path nor a router says which requests are ours: take only the provider's own
+      // routes and methods, and let the app have the rest (GET /health, its other routes).
+      return void (await next());
     }
     const response = await receiver.handle({
       method: ctx.method,

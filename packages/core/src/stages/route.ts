@@ -24,3 +24,21 @@ export function routeRequest(provider: Provider, request: WebhookRequest): Route
   }
   return route;
 }
+
+/**
+ * Whether a request with this method and path (below the mount point) is one of the
+ * provider's routes, without throwing: what an adapter mounted without a path asks before it
+ * takes a request, so that every other request passes to the app (`GET /health`, other routes).
+ *
+ * @example
+ * ```ts
+ * if (!isProviderRoute(hooks.provider, ctx.method, ctx.path)) return next();
+ * ```
+ */
+export function isProviderRoute(provider: Provider, method: string, path: string): boolean {
+  const upper = method.toUpperCase();
+  if (!(provider.methods ?? DEFAULT_METHODS).includes(upper)) return false;
+  const below = path === "" ? "/" : path;
+  const route = provider.route ? provider.route(below, upper) : below === "/" ? ROOT_ROUTE : undefined;
+  return route !== undefined && (route.methods === undefined || route.methods.includes(upper));
+}
