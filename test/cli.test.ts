@@ -114,10 +114,18 @@ describe("credhooks --help", () => {
     expect(listenHelp.code).toBe(0);
     for (const option of ["-p, --port <port>", "--host <host>", "--json"]) expect(listenHelp.stdout).toContain(option);
     expect(events.code).toBe(0);
-    for (const provider of PROVIDER_IDS) {
-      expect(events.stdout).toContain(`${provider}\n`);
-      for (const event of eventsOf(provider)) expect(events.stdout).toContain(`  ${event}\n`);
-    }
+    // One `<provider> <event>` per line, nothing else: `while read provider event` needs no skipping.
+    expect(events.stdout).toBe(PROVIDER_IDS.flatMap((provider) => eventsOf(provider).map((event) => `${provider} ${event}\n`)).join(""));
+  });
+
+  it("events <provider> prints only that provider's event names, one per line (no header for scripts to skip)", async () => {
+    const [lissiEvents, unknown] = await Promise.all([cli(["events", "lissi"]), cli(["events", "lisi"])]);
+    expect(lissiEvents.code).toBe(0);
+    expect(lissiEvents.stdout).toBe(eventsOf("lissi").map((event) => `${event}\n`).join(""));
+    expect(lissiEvents.stdout.split("\n")[0]).toBe("connection:update");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toContain('unknown provider "lisi". Valid providers: proven, lissi');
   });
 
   it("runs as `pnpm exec credhooks` at the repository root", async () => {

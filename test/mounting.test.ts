@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import request from "supertest";
 import { describe, expect, it, vi } from "vitest";
@@ -67,6 +68,47 @@ describe.each([
     app.use("/api", router);
     expect((await request(app).post("/api/events/acme/proven").set(headers).send(body)).status).toBe(200);
     expect(tenants).toEqual(["acme"]);
+  });
+});
+
+describe("an exact route for a provider with events below the mount point (the README's troubleshooting)", () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8").replace(/\s+/g, " ");
+  const lissiPath = "/events/acme/lissi/connections/c-1/delete";
+
+  it.each([
+    ["express@4", express4],
+    ["express@5", express5],
+  ] as const)("%s answers its own HTML 404, credhooks never sees the request", async (_name, express) => {
+    const app = express();
+    const hooks = expressWebhooks({ provider: lissi({ apiKey: KEY }) });
+    const seen = vi.fn();
+    hooks.onAny(seen);
+    app.post("/events/:tenantId/lissi", hooks);
+    const res = await request(app).post(lissiPath).set("x-api-key", KEY);
+    expect([res.status, res.type]).toEqual([404, "text/html"]);
+    expect(res.text).toContain(`Cannot POST ${lissiPath}`);
+    expect(seen).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ["koa@2", Koa2],
+    ["koa@3", Koa3],
+  ] as const)("%s answers its own 404 Not Found, credhooks never sees the request", async (_name, Koa) => {
+    const app = new Koa();
+    const router = new Router();
+    const hooks = koaWebhooks({ provider: lissi({ apiKey: KEY }) });
+    const seen = vi.fn();
+    hooks.onAny(seen);
+    router.post("/events/:tenantId/lissi", hooks);
+    app.use(router.routes());
+    const res = await request(app.callback()).post(lissiPath).set("x-api-key", KEY);
+    expect([res.status, res.text]).toEqual([404, "Not Found"]);
+    expect(seen).not.toHaveBeenCalled();
+  });
+
+  it("the README says so (and does not promise credhooks' 404 UNKNOWN_ROUTE there)", () => {
+    expect(readme).not.toContain("An exact route answers 404 `UNKNOWN_ROUTE`");
+    expect(readme).toContain("never sees those paths: the framework answers them with its own 404 — Express an HTML `Cannot POST /events/acme/lissi/connections/…`, Koa `Not Found`");
   });
 });
 

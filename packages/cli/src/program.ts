@@ -110,11 +110,13 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
 
   program
     .command("events")
-    .description("List the providers and their events (the names send takes).")
-    .argument("[provider]", "only this provider")
+    .description("List the event names send takes, one per line: `<provider> <event>` for every provider, or only the names of one provider.")
+    .argument("[provider]", "only this provider: one event name per line, nothing else")
     .action((provider: string | undefined) => {
       if (provider !== undefined && !isProviderId(provider)) throw new UsageError(`unknown provider ${JSON.stringify(provider)}. Valid providers: ${PROVIDER_IDS.join(", ")}.`);
-      for (const id of provider === undefined ? PROVIDER_IDS : [provider]) io.stdout(`${id}\n${eventsOf(id).map((e) => `  ${e}\n`).join("")}`);
+      // Plain lines for scripts (`for e in $(credhooks events lissi)`, `while read provider event`): no headers, no indentation.
+      if (provider !== undefined) io.stdout(eventsOf(provider).map((event) => `${event}\n`).join(""));
+      else io.stdout(PROVIDER_IDS.flatMap((id) => eventsOf(id).map((event) => `${id} ${event}\n`)).join(""));
     });
 
   return program;
