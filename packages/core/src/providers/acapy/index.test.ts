@@ -35,20 +35,34 @@ describe("acapyDedupeId", () => {
   });
   it("finds a specific id on unknown topics and otherwise hashes the body", () => {
     expect(acapyDedupeId("issue_credential", { credential_exchange_id: "v1", connection_id: "c" }, "offer_sent", undefined, body)).toBe("issue_credential:v1:offer_sent");
-    const ping = acapyDedupeId("ping", { connection_id: "c", thread_id: "t" }, "received", undefined, Buffer.from('{"thread_id":"t"}'));
-    expect(ping).toMatch(/^ping:#[\w-]{22}$/);
-    expect(acapyDedupeId("ping", { connection_id: "c", thread_id: "t2" }, "received", undefined, Buffer.from('{"thread_id":"t2"}'))).not.toBe(ping);
+    const plugin = acapyDedupeId("my_plugin", { connection_id: "c", thread_id: "t" }, "received", undefined, Buffer.from('{"thread_id":"t"}'));
+    expect(plugin).toMatch(/^my_plugin:#[\w-]{22}$/);
+    expect(acapyDedupeId("my_plugin", { connection_id: "c", thread_id: "t2" }, "received", undefined, Buffer.from('{"thread_id":"t2"}'))).not.toBe(plugin);
+  });
+  it("tells apart the done events of one multi-use invitation reused by two connections (emitted without a save)", () => {
+    const done = { oob_id: "o1", state: "done", updated_at: "2026-01-01T00:00:00Z", multi_use: true };
+    const alice = acapyDedupeId("out_of_band", { ...done, connection_id: "c-alice", reuse_msg_id: "r-alice" }, "done", undefined, body);
+    const bob = acapyDedupeId("out_of_band", { ...done, connection_id: "c-bob", reuse_msg_id: "r-bob" }, "done", undefined, body);
+    expect(alice).not.toBe(bob);
+    expect(alice).toBe("out_of_band:o1:done:2026-01-01T00:00:00Z|c-alice|r-alice");
+    expect(acapyDedupeId("out_of_band", { ...done }, "done", undefined, body)).toBe("out_of_band:o1:done:2026-01-01T00:00:00Z||");
+  });
+  it("gives every forward its own id: nothing in it tells two forwards from a retry", () => {
+    const forward = { connection_id: "c", status: "queued_for_delivery", recipient_key: "did:key:z6Mk" };
+    expect(acapyDedupeId("forward", forward, undefined, undefined, body)).not.toBe(acapyDedupeId("forward", forward, undefined, undefined, body));
   });
 });
 
 describe("acapy events", () => {
-  it("has <topic>.<state> for every documented state and the bare topic for stateless ones", () => {
+  it("has <topic>.<state> for every documented state (<topic>::<state> for a vocabulary noun) and the bare topic for stateless ones", () => {
     const expected = [
-      ...Object.entries(ACAPY_TOPIC_STATES).flatMap(([topic, states]) => states.map((state) => `${topic}.${state}`)),
+      ...Object.entries(ACAPY_TOPIC_STATES).flatMap(([topic, states]) => states.map((state) => (topic === "credential" ? `${topic}::${state}` : `${topic}.${state}`))),
       ...ACAPY_STATELESS_TOPICS,
     ].sort();
     expect(Object.keys(acapyEvents).sort()).toEqual(expected);
-    for (const topic of [...Object.keys(ACAPY_TOPIC_STATES), ...ACAPY_STATELESS_TOPICS]) expect(Object.hasOwn(ACAPY_RECORD_ID_FIELD, topic)).toBe(true);
+    for (const topic of [...Object.keys(ACAPY_TOPIC_STATES), ...ACAPY_STATELESS_TOPICS]) {
+      if (topic !== "actionmenu" && topic !== "forward") expect(Object.hasOwn(ACAPY_RECORD_ID_FIELD, topic), topic).toBe(true);
+    }
   });
 
   it("requires the record id, keeps unknown fields and allows nulls", () => {

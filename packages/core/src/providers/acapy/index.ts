@@ -11,7 +11,8 @@ import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
 import type { DeliveryContext, IdentifiedEvent, Provider, RouteMatch } from "../../types.js";
 import { acapyNormalizer, acapyNormalizes } from "./normalize.js";
-import { ACAPY_RECORD_ID_FIELD, ACAPY_STATELESS_TOPICS, acapyEvents, type AcapyTopic } from "./schemas.js";
+import { randomUUID } from "node:crypto";
+import { ACAPY_EVENT_DISCRIMINATORS, ACAPY_RECORD_ID_FIELD, ACAPY_STATELESS_TOPICS, acapyEventName, acapyEvents } from "./schemas.js";
 
 export * from "./schemas.js";
 export { acapyNormalizer, acapyNormalizes } from "./normalize.js";
@@ -137,7 +138,8 @@ function identifyAcapy(delivery: DeliveryContext): IdentifiedEvent {
   const walletId = sentWallet === undefined || sentWallet === "" ? undefined : sentWallet;
   // A stateful topic's record without a (usable) state is named by its topic: not an event
   // credhooks knows, so it reaches onUnhandled rather than being rejected.
-  const name = STATELESS.has(topic) || state === undefined ? topic : `${topic}.${state}`;
+  // Named by acapyEventName: never a normalized name, also for topics credhooks does not type.
+  const name = acapyEventName(topic, STATELESS.has(topic) ? undefined : state);
   return { name, payload: { topic, state, walletId, record }, raw: record, dedupeId: acapyDedupeId(topic, record, state, walletId, delivery.rawBody) };
 }
 
@@ -145,7 +147,10 @@ function identifyAcapy(delivery: DeliveryContext): IdentifiedEvent {
  * The dedupe id of an ACA-Py delivery: `<topic>:<record id>:<state>[:<updated_at>]`,
  * prefixed by `<wallet id>/` when `x-wallet-id` was sent (ACA-Py redelivers the same
  * bytes to the same URL, so these are stable across its retries, and a new state or a new
- * `updated_at` is a new event). Without a record id: `<topic>:#<hash of the body>`.
+ * `updated_at` is a new event), followed by `|<connection_id>|<reuse_msg_id>` for
+ * `out_of_band` (ACA-Py emits a multi-use invitation's `done` once per reuse without
+ * saving the record). Without a record id: `<topic>:#<hash of the body>`; `forward`
+ * (nothing tells two forwards apart) gets a fresh id per delivery.
  *
  * @example
  * ```ts
@@ -155,13 +160,21 @@ function identifyAcapy(delivery: DeliveryContext): IdentifiedEvent {
  */
 export function acapyDedupeId(topic: string, record: Readonly<Record<string, unknown>>, state: string | undefined, walletId: string | undefined, rawBody: Buffer): string {
   const prefix = walletId === undefined ? "" : `${encodeURIComponent(walletId)}/`;
-  const field = Object.hasOwn(ACAPY_RECORD_ID_FIELD, topic) ? ACAPY_RECORD_ID_FIELD[topic as AcapyTopic] : FALLBACK_ID_FIELDS.find((f) => nonEmpty(record[f]));
+  // ACA-Py's forward notification carries nothing that tells two forwards from a retry
+  // (connection, status, recipient key): every delivery is its own event.
+  if (topic === "forward") return `${prefix}${topic}:!${randomUUID()}`;
+  const field = Object.hasOwn(ACAPY_RECORD_ID_FIELD, topic) ? ACAPY_RECORD_ID_FIELD[topic as keyof typeof ACAPY_RECORD_ID_FIELD] : FALLBACK_ID_FIELDS.find((f) => nonEmpty(record[f]));
   const recordId = field === undefined ? undefined : record[field];
   if (!nonEmpty(recordId)) return `${prefix}${topic}:#${contentHash(rawBody)}`;
   const updatedAt = record["updated_at"];
   // The record id and state are encoded so that a colon in them cannot forge another id.
   const id = `${prefix}${topic}:${encodeURIComponent(recordId)}:${state === undefined ? "" : encodeURIComponent(state)}`;
-  return nonEmpty(updatedAt) ? `${id}:${updatedAt}` : id;
+  const withTime = nonEmpty(updatedAt) ? `${id}:${updatedAt}` : id;
+  // A record ACA-Py emits without saving (a multi-use invitation's `done`, once per reuse)
+  // keeps its `updated_at`: the fields that differ between those events join the id.
+  const discriminators = Object.hasOwn(ACAPY_EVENT_DISCRIMINATORS, topic) ? ACAPY_EVENT_DISCRIMINATORS[topic as keyof typeof ACAPY_EVENT_DISCRIMINATORS] : undefined;
+  if (discriminators === undefined) return withTime;
+  return `${withTime}|${discriminators.map((f) => (nonEmpty(record[f]) ? encodeURIComponent(record[f]) : "")).join("|")}`;
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NORMALIZED_EVENT_NAMES } from "../../normalized-events.js";
 import type { DocumentedFields } from "../../types.js";
 
 // ACA-Py posts the bare record (no envelope) to `<base>/topic/<topic>/`; which fields a
@@ -277,6 +278,267 @@ export const acapyProblemReport = z.looseObject({
   escalation_uri: text,
 });
 
+const strings = z.array(z.string()).nullable().optional();
+const list = z.array(z.unknown()).nullable().optional();
+
+/**
+ * An endorsement transaction record (`endorse_transaction` topic, ACA-Py `TransactionRecord`
+ * of `protocols/endorse_transaction/v1_0/models/transaction_record.py`): an author asks an
+ * endorser to sign a ledger write.
+ *
+ * @example
+ * ```ts
+ * acapyTransactionRecord.parse({ transaction_id: "t1", state: "transaction_endorsed" });
+ * ```
+ */
+export const acapyTransactionRecord = z.looseObject({
+  transaction_id: z.string().min(1),
+  state: text,
+  connection_id: text,
+  thread_id: text,
+  _type: text,
+  signature_request: list,
+  signature_response: list,
+  timing: object,
+  formats: list,
+  messages_attach: list,
+  meta_data: object,
+  endorser_write_txn: flag,
+  trace: flag,
+  ...timestamps,
+});
+
+/**
+ * A mediation record (`mediation` topic, ACA-Py `MediationRecord` of
+ * `protocols/coordinate_mediation/v1_0/models/mediation_record.py`).
+ *
+ * @example
+ * ```ts
+ * acapyMediationRecord.parse({ mediation_id: "m1", state: "granted", role: "server" });
+ * ```
+ */
+export const acapyMediationRecord = z.looseObject({
+  mediation_id: z.string().min(1),
+  state: text,
+  role: text,
+  connection_id: text,
+  routing_keys: strings,
+  endpoint: text,
+  mediator_terms: strings,
+  recipient_terms: strings,
+  ...timestamps,
+});
+
+/**
+ * A Discover Features 1.0 exchange record (`discover_feature` topic,
+ * `V10DiscoveryExchangeRecord` of `protocols/discovery/v1_0/models/discovery_record.py`).
+ *
+ * @example
+ * ```ts
+ * acapyDiscoveryRecord.parse({ discovery_exchange_id: "d1", state: "disclose-received" });
+ * ```
+ */
+export const acapyDiscoveryRecord = z.looseObject({
+  discovery_exchange_id: z.string().min(1),
+  state: text,
+  connection_id: text,
+  thread_id: text,
+  query_msg: object,
+  disclose: object,
+  trace: flag,
+  ...timestamps,
+});
+
+/**
+ * A Discover Features 2.0 exchange record (`discover_feature_v2_0` topic,
+ * `V20DiscoveryExchangeRecord`). It has no state: its event is the bare topic.
+ *
+ * @example
+ * ```ts
+ * acapyDiscoveryV20Record.parse({ discovery_exchange_id: "d2", queries_msg: { queries: [] } });
+ * ```
+ */
+export const acapyDiscoveryV20Record = z.looseObject({
+  discovery_exchange_id: z.string().min(1),
+  connection_id: text,
+  thread_id: text,
+  queries_msg: object,
+  disclosures: object,
+  trace: flag,
+  ...timestamps,
+});
+
+/**
+ * A holder deleted a credential from its wallet (`credential` topic for AnonCreds/Indy
+ * credentials, `w3c_credential` for W3C ones): ACA-Py's holder routes
+ * (`holder/routes.py`) notify `{"id": <credential id>, "state": "deleted"}`.
+ *
+ * @example
+ * ```ts
+ * acapyDeletedCredential.parse({ id: "3fa85f64", state: "deleted" });
+ * ```
+ */
+export const acapyDeletedCredential = z.looseObject({
+  id: z.string().min(1),
+  state: text,
+});
+
+/**
+ * A trust ping received, or the answer to one (`ping` topic, with `--monitor-ping`;
+ * `protocols/trustping/v1_0/handlers/`). `responded` is only in `received`.
+ *
+ * @example
+ * ```ts
+ * acapyPing.parse({ thread_id: "t1", connection_id: "c1", state: "received", responded: true });
+ * ```
+ */
+export const acapyPing = z.looseObject({
+  thread_id: z.string().min(1),
+  connection_id: text,
+  comment: text,
+  state: text,
+  responded: flag,
+});
+
+/**
+ * An action menu received from the other agent (`actionmenu` topic,
+ * `protocols/actionmenu/v1_0/util.py` `save_connection_menu`); `menu` is null when the
+ * menu was cleared.
+ *
+ * @example
+ * ```ts
+ * acapyActionMenu.parse({ connection_id: "c1", menu: { title: "Services", options: [] } });
+ * ```
+ */
+export const acapyActionMenu = z.looseObject({
+  connection_id: text,
+  menu: object,
+});
+
+/**
+ * The other agent asked for the active menu (`get-active-menu` topic, with a driver menu
+ * service: `protocols/actionmenu/v1_0/driver_service.py`).
+ *
+ * @example
+ * ```ts
+ * acapyGetActiveMenu.parse({ connection_id: "c1", thread_id: "t1" });
+ * ```
+ */
+export const acapyGetActiveMenu = z.looseObject({
+  connection_id: text,
+  thread_id: text,
+});
+
+/**
+ * The other agent chose a menu action (`perform-menu-action` topic, driver menu service).
+ *
+ * @example
+ * ```ts
+ * acapyPerformMenuAction.parse({ connection_id: "c1", thread_id: "t1", action_name: "balance", action_params: {} });
+ * ```
+ */
+export const acapyPerformMenuAction = z.looseObject({
+  connection_id: text,
+  thread_id: text,
+  action_name: text,
+  action_params: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+
+/**
+ * A mediator answered a keylist update (`keylist` topic,
+ * `protocols/coordinate_mediation/v1_0/handlers/keylist_update_response_handler.py`).
+ *
+ * @example
+ * ```ts
+ * acapyKeylistUpdated.parse({ connection_id: "c1", thread_id: "t1", updated: [{ recipient_key: "did:key:z6Mk…", action: "add", result: "success" }] });
+ * ```
+ */
+export const acapyKeylistUpdated = z.looseObject({
+  connection_id: text,
+  thread_id: text,
+  updated: z.array(z.looseObject({ recipient_key: text, action: text, result: text })).nullable().optional(),
+  mediated_connections: z.record(z.string(), z.string()).nullable().optional(),
+});
+
+/**
+ * A mediator forwarded a message (`forward` topic, only with `--monitor-forward`;
+ * `protocols/routing/v1_0/handlers/forward_handler.py`). `status` is an
+ * `OutboundSendStatus` value (`sent_to_session`, `queued_for_delivery`, `waiting_for_pickup`, …).
+ * Nothing in it tells two forwards apart, so each delivery is its own event (see the README).
+ *
+ * @example
+ * ```ts
+ * acapyForward.parse({ connection_id: "c1", status: "queued_for_delivery", recipient_key: "did:key:z6Mk…" });
+ * ```
+ */
+export const acapyForward = z.looseObject({
+  connection_id: text,
+  status: text,
+  recipient_key: text,
+});
+
+/**
+ * An issuer notified the holder of a revocation, Revocation Notification 1.0
+ * (`revocation-notification` topic, with `--monitor-revocation-notification`).
+ *
+ * @example
+ * ```ts
+ * acapyRevocationNotification.parse({ thread_id: "cred-thread", comment: "revoked" });
+ * ```
+ */
+export const acapyRevocationNotification = z.looseObject({
+  thread_id: text,
+  comment: text,
+});
+
+/**
+ * Revocation Notification 2.0 (`revocation-notification-v2` topic): `credential_id` is
+ * `<rev_reg_id>::<cred_rev_id>` for `indy-anoncreds`.
+ *
+ * @example
+ * ```ts
+ * acapyRevocationNotificationV2.parse({ revocation_format: "indy-anoncreds", credential_id: "…::1" });
+ * ```
+ */
+export const acapyRevocationNotificationV2 = z.looseObject({
+  revocation_format: text,
+  credential_id: text,
+  comment: text,
+});
+
+/**
+ * The other agent reused an existing connection for an out-of-band invitation
+ * (`connection_reuse` topic, inviter side: `OutOfBandManager.receive_reuse_message`).
+ * `thread_id` is the reuse message's id.
+ *
+ * @example
+ * ```ts
+ * acapyConnectionReuse.parse({ thread_id: "r1", connection_id: "c1", comment: "Connection c1 is being reused …" });
+ * ```
+ */
+export const acapyConnectionReuse = z.looseObject({
+  thread_id: text,
+  connection_id: text,
+  comment: text,
+});
+
+/**
+ * The answer to this agent's connection reuse (`connection_reuse_accepted` topic, invitee
+ * side): `state` is `accepted` or `rejected`. ACA-Py sends `comment` as a list of strings on
+ * one rejection path (`_handle_handshake_reuse` builds it as a tuple).
+ *
+ * @example
+ * ```ts
+ * acapyConnectionReuseAccepted.parse({ thread_id: "r1", connection_id: "c1", state: "accepted" });
+ * ```
+ */
+export const acapyConnectionReuseAccepted = z.looseObject({
+  thread_id: text,
+  connection_id: text,
+  state: text,
+  comment: z.union([z.string(), z.array(z.string())]).nullable().optional(),
+});
+
 /**
  * The states ACA-Py documents per topic (its record classes' `STATE_*` constants, plus the
  * `deleted` every stored record reports when it is removed). A delivery of a state listed
@@ -319,6 +581,25 @@ export const ACAPY_TOPIC_STATES = {
   basicmessages: ["received"],
   issuer_cred_rev: ["issued", "revoked", "deleted"],
   revocation_registry: ["init", "generated", "posted", "active", "full", "decommissioned", "deleted"],
+  endorse_transaction: [
+    "init",
+    "transaction_created",
+    "request_sent",
+    "request_received",
+    "transaction_endorsed",
+    "transaction_refused",
+    "transaction_resent",
+    "transaction_resent_received",
+    "transaction_cancelled",
+    "transaction_acked",
+    "deleted",
+  ],
+  mediation: ["request", "granted", "denied", "deleted"],
+  discover_feature: ["query-sent", "disclose-received", "deleted"],
+  credential: ["deleted"],
+  w3c_credential: ["deleted"],
+  ping: ["received", "response_received"],
+  connection_reuse_accepted: ["accepted", "rejected"],
 } as const;
 
 /**
@@ -330,7 +611,21 @@ export const ACAPY_TOPIC_STATES = {
  * ACAPY_STATELESS_TOPICS.includes("problem_report"); // true
  * ```
  */
-export const ACAPY_STATELESS_TOPICS = ["issue_credential_v2_0_indy", "issue_credential_v2_0_ld_proof", "issue_credential_v2_0_anoncreds", "problem_report"] as const;
+export const ACAPY_STATELESS_TOPICS = [
+  "issue_credential_v2_0_indy",
+  "issue_credential_v2_0_ld_proof",
+  "issue_credential_v2_0_anoncreds",
+  "problem_report",
+  "discover_feature_v2_0",
+  "actionmenu",
+  "get-active-menu",
+  "perform-menu-action",
+  "keylist",
+  "forward",
+  "revocation-notification",
+  "revocation-notification-v2",
+  "connection_reuse",
+] as const;
 
 /**
  * A topic credhooks types.
@@ -343,14 +638,15 @@ export const ACAPY_STATELESS_TOPICS = ["issue_credential_v2_0_indy", "issue_cred
 export type AcapyTopic = keyof typeof ACAPY_TOPIC_STATES | (typeof ACAPY_STATELESS_TOPICS)[number];
 
 /**
- * The field holding each known topic's record id (ACA-Py's `RECORD_ID_NAME`).
+ * The field holding each known topic's record id (ACA-Py's `RECORD_ID_NAME`, or the id a
+ * notification carries). `actionmenu` and `forward` carry none: see {@link acapyDedupeId}.
  *
  * @example
  * ```ts
  * ACAPY_RECORD_ID_FIELD.issue_credential_v2_0; // "cred_ex_id"
  * ```
  */
-export const ACAPY_RECORD_ID_FIELD: Readonly<Record<AcapyTopic, string>> = {
+export const ACAPY_RECORD_ID_FIELD: Readonly<Record<Exclude<AcapyTopic, "actionmenu" | "forward">, string>> = {
   connections: "connection_id",
   out_of_band: "oob_id",
   issue_credential_v2_0: "cred_ex_id",
@@ -362,7 +658,60 @@ export const ACAPY_RECORD_ID_FIELD: Readonly<Record<AcapyTopic, string>> = {
   issuer_cred_rev: "record_id",
   revocation_registry: "record_id",
   problem_report: "@id",
+  endorse_transaction: "transaction_id",
+  mediation: "mediation_id",
+  discover_feature: "discovery_exchange_id",
+  discover_feature_v2_0: "discovery_exchange_id",
+  credential: "id",
+  w3c_credential: "id",
+  ping: "thread_id",
+  "get-active-menu": "thread_id",
+  "perform-menu-action": "thread_id",
+  keylist: "thread_id",
+  "revocation-notification": "thread_id",
+  "revocation-notification-v2": "credential_id",
+  connection_reuse: "thread_id",
+  connection_reuse_accepted: "thread_id",
 };
+
+/**
+ * Fields that tell apart two events of one record with the same state and `updated_at`.
+ * ACA-Py emits an out-of-band record's `done` without saving it when a multi-use
+ * invitation is reused (`OutOfBandManager.receive_reuse_message`: "We don't want to store
+ * this state"), so each reuse has the same `oob_id`, `state` and `updated_at`, and only
+ * `connection_id` and `reuse_msg_id` differ.
+ *
+ * @example
+ * ```ts
+ * ACAPY_EVENT_DISCRIMINATORS.out_of_band; // ["connection_id", "reuse_msg_id"]
+ * ```
+ */
+export const ACAPY_EVENT_DISCRIMINATORS: Readonly<Partial<Record<AcapyTopic, readonly string[]>>> = {
+  out_of_band: ["connection_id", "reuse_msg_id"],
+};
+
+// The nouns of the normalized vocabulary (`credential.issued` → `credential`). An ACA-Py
+// topic that is one of them (ACA-Py's holder emits `credential`) would make `<topic>.<state>`
+// a normalized name, so its events are spelled `<topic>::<state>`, ACA-Py's own event-bus
+// separator (`acapy::record::credential::delete`).
+const RESERVED_TOPICS: ReadonlySet<string> = new Set(NORMALIZED_EVENT_NAMES.map((name) => name.slice(0, name.indexOf("."))));
+
+/**
+ * The event name of an ACA-Py delivery: `<topic>.<state>`, the bare topic for a record
+ * without a state, and `<topic>::<state>` when the topic is a noun of the normalized
+ * vocabulary (`credential::deleted`), so that no ACA-Py name — typed or built at run time
+ * for a topic credhooks does not know — is ever a normalized name (`credential.deleted`).
+ *
+ * @example
+ * ```ts
+ * acapyEventName("connections", "active"); // "connections.active"
+ * acapyEventName("credential", "deleted"); // "credential::deleted"
+ * ```
+ */
+export function acapyEventName(topic: string, state: string | undefined): string {
+  if (state === undefined) return topic;
+  return RESERVED_TOPICS.has(topic) ? `${topic}::${state}` : `${topic}.${state}`;
+}
 
 // The typed view of a record: its documented fields only (a misspelled field is a compile
 // error); fields ACA-Py adds are still there at run time, and always in `event.raw`.
@@ -404,10 +753,19 @@ function eventSchema<const T extends string, const S extends string | undefined,
  */
 export type AcapyEventSchema<T extends string, S extends string | undefined, R extends z.ZodType> = ReturnType<typeof eventSchema<T, S, R>>;
 
-function topicEvents<const T extends keyof typeof ACAPY_TOPIC_STATES, R extends z.ZodType>(topic: T, record: R) {
+function topicEvents<const T extends Exclude<keyof typeof ACAPY_TOPIC_STATES, ReservedTopic>, R extends z.ZodType>(topic: T, record: R) {
   const events: Record<string, z.ZodType> = {};
-  for (const state of ACAPY_TOPIC_STATES[topic]) events[`${topic}.${state}`] = eventSchema(topic, state, record);
+  for (const state of ACAPY_TOPIC_STATES[topic]) events[acapyEventName(topic, state)] = eventSchema(topic, state, record);
   return events as { [S in (typeof ACAPY_TOPIC_STATES)[T][number] as `${T}.${S}`]: AcapyEventSchema<T, S, R> };
+}
+
+// Topics that are nouns of the normalized vocabulary: their events are `<topic>::<state>`.
+type ReservedTopic = "credential";
+
+function reservedTopicEvents<const T extends ReservedTopic, R extends z.ZodType>(topic: T, record: R) {
+  const events: Record<string, z.ZodType> = {};
+  for (const state of ACAPY_TOPIC_STATES[topic]) events[acapyEventName(topic, state)] = eventSchema(topic, state, record);
+  return events as { [S in (typeof ACAPY_TOPIC_STATES)[T][number] as `${T}::${S}`]: AcapyEventSchema<T, S, R> };
 }
 
 function statelessEvent<const T extends (typeof ACAPY_STATELESS_TOPICS)[number], R extends z.ZodType>(topic: T, record: R) {
@@ -436,6 +794,22 @@ export const acapyEvents = {
   ...topicEvents("issuer_cred_rev", acapyIssuerCredRevRecord),
   ...topicEvents("revocation_registry", acapyRevRegRecord),
   ...statelessEvent("problem_report", acapyProblemReport),
+  ...topicEvents("endorse_transaction", acapyTransactionRecord),
+  ...topicEvents("mediation", acapyMediationRecord),
+  ...topicEvents("discover_feature", acapyDiscoveryRecord),
+  ...statelessEvent("discover_feature_v2_0", acapyDiscoveryV20Record),
+  ...reservedTopicEvents("credential", acapyDeletedCredential),
+  ...topicEvents("w3c_credential", acapyDeletedCredential),
+  ...topicEvents("ping", acapyPing),
+  ...statelessEvent("actionmenu", acapyActionMenu),
+  ...statelessEvent("get-active-menu", acapyGetActiveMenu),
+  ...statelessEvent("perform-menu-action", acapyPerformMenuAction),
+  ...statelessEvent("keylist", acapyKeylistUpdated),
+  ...statelessEvent("forward", acapyForward),
+  ...statelessEvent("revocation-notification", acapyRevocationNotification),
+  ...statelessEvent("revocation-notification-v2", acapyRevocationNotificationV2),
+  ...statelessEvent("connection_reuse", acapyConnectionReuse),
+  ...topicEvents("connection_reuse_accepted", acapyConnectionReuseAccepted),
 };
 
 /**
