@@ -156,7 +156,7 @@ describe("packed packages", () => {
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("INVALID_CREDENTIALS");
 
-    expect(appEvents).toEqual([{ event: "credentials:done", tenant: "acme", id: "credentials:done:794657e2-187e-4642-b5f2-77dd27138a49:done:2025-03-13T22:15:02.479961Z" }]);
+    expect(appEvents).toEqual([{ event: "credentials:done", tenant: "acme", id: "credentials:done|794657e2-187e-4642-b5f2-77dd27138a49|done|2025-03-13T22:15:02.479961Z" }]);
   });
 
   it("runs the installed credhooks bin: send delivers a signed sample the app accepts", () => {

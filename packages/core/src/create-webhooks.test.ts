@@ -211,7 +211,7 @@ describe("createWebhooks pipeline", () => {
     expect(readBody).not.toHaveBeenCalled();
     expect((await hooks.handle(created())).status).toBe(413);
     await hooks.handle(unread(readBody));
-    expect(readBody).toHaveBeenCalledWith(10);
+    expect(readBody).toHaveBeenCalledWith(10, 10_000); // the limit and the body deadline (bodyTimeoutMs)
   });
 
   it("accepts an empty body without Content-Type", async () => {

@@ -29,7 +29,17 @@ export function isJsonMediaType(contentType: string): boolean {
  * ```
  */
 export function decodeJsonBody(headers: Readonly<Record<string, HeaderValue>>, raw: Buffer): unknown {
-  if (raw.length === 0) return undefined;
+  checkJsonMediaType(headers, raw);
+  return parseJsonBody(raw);
+}
+
+/**
+ * The header half of {@link decodeJsonBody}: 415 unless a non-empty body is identity-encoded
+ * JSON. Costs nothing per byte, so the receiver runs it before authentication and leaves
+ * the parse for after it.
+ */
+export function checkJsonMediaType(headers: Readonly<Record<string, HeaderValue>>, raw: Buffer): void {
+  if (raw.length === 0) return;
   const encoding = headerValue(headers, "content-encoding")?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== "" && encoding !== "identity") {
     throw new WebhookError(
@@ -44,6 +54,14 @@ export function decodeJsonBody(headers: Readonly<Record<string, HeaderValue>>, r
       `Content-Type must be application/json (got ${contentType === undefined ? "none" : JSON.stringify(contentType.slice(0, 80))}).`,
     );
   }
+}
+
+/**
+ * The byte half of {@link decodeJsonBody}: UTF-8 and `JSON.parse` (400 `INVALID_JSON`); an
+ * empty body is `undefined`.
+ */
+export function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
   if (!isUtf8(raw)) throw new WebhookError("INVALID_JSON", "The body is not valid UTF-8; send UTF-8 encoded JSON.");
   // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1): skip it.
   const text = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.toString("utf8", 3) : raw.toString("utf8");

@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The body could not be read from the connection (aborted, wrong length). */
   INVALID_BODY: 400,
+  /** The body did not arrive within `bodyTimeoutMs` (10 s by default): a slow or stalled sender. */
+  REQUEST_TIMEOUT: 408,
   /** The body is not valid JSON (or not UTF-8). */
   INVALID_JSON: 400,
   /** No credential (API key, token, signature headers) came with the request. */
@@ -63,6 +65,7 @@ const DEFAULT_HEADERS: Partial<Record<string, Record<string, string>>> = {
   // The rest of the body was never read: the connection cannot carry another request.
   PAYLOAD_TOO_LARGE: { connection: "close" },
   INVALID_BODY: { connection: "close" },
+  REQUEST_TIMEOUT: { connection: "close" },
 }
 
 /**

@@ -68,27 +68,131 @@ export interface FailureSink {
 }
 
 /**
- * The default failure sink: an in-memory map. It lives as long as the process; use a
- * durable sink (e.g. the Redis one) when failed deliveries must survive a restart.
+ * Bounds of a {@link MemoryFailureSink}.
  *
  * @example
  * ```ts
- * const failures = new MemoryFailureSink();
+ * const failures = new MemoryFailureSink({ maxEntries: 1_000, maxBytes: 16 * 1024 * 1024 });
+ * ```
+ */
+export interface MemoryFailureSinkOptions {
+  /** Most entries kept (default 10 000). */
+  maxEntries?: number;
+  /**
+   * Most bytes kept, counted as the JSON size of each entry's `payload`, `raw` and `error`
+   * (an object shared by `payload` and `raw` counts once). Default 64 MiB.
+   */
+  maxBytes?: number;
+}
+
+/**
+ * The default failure sink: an in-memory map, bounded in entries and bytes. It lives as long
+ * as the process; use a durable sink (`@credhooks/sqlite`, `@credhooks/redis`) when failed
+ * deliveries must survive a restart.
+ *
+ * **When it is full it refuses, it never drops.** An entry that would pass `maxEntries` or
+ * `maxBytes` makes `put` throw an error that says so; kept entries are never evicted (each
+ * may be the only copy of an event). credhooks then logs the refusal at error level, reports
+ * a `delivery.unkept` metric, and does not answer the sender 2xx for that delivery: an unknown
+ * event of a sender that never redelivers is answered 503 `STORE_UNAVAILABLE`, an inbox event
+ * whose attempts are used up stays in the inbox, a schema failure is answered its 400. A
+ * redelivery of an event already kept replaces its entry and is accepted when the entry's
+ * new size fits. Replay or delete entries (`hooks.replayAll()`, `hooks.failures.delete(key)`)
+ * to make room.
+ *
+ * @example
+ * ```ts
+ * const failures = new MemoryFailureSink({ maxEntries: 1_000 });
  * const hooks = createWebhooks({ provider, failures });
+ * console.log(failures.size, failures.bytes); // for a dashboard
  * ```
  */
 export class MemoryFailureSink implements FailureSink {
-  readonly #entries = new Map<string, FailedDelivery>();
+  /** The most entries kept. */
+  readonly maxEntries: number;
+  /** The most bytes kept (JSON size of payload, raw and error). */
+  readonly maxBytes: number;
+  readonly #entries = new Map<string, { entry: FailedDelivery; bytes: number }>();
+  #bytes = 0;
+  constructor(options: MemoryFailureSinkOptions = {}) {
+    this.maxEntries = bound(options.maxEntries, DEFAULT_MAX_ENTRIES, "maxEntries");
+    this.maxBytes = bound(options.maxBytes, DEFAULT_MAX_BYTES, "maxBytes");
+  }
+  /** Entries kept now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+  /** Bytes kept now (as counted against `maxBytes`). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+  /** Stores an entry, or throws when it does not fit (nothing is evicted to make room). */
   put(entry: FailedDelivery): void {
-    this.#entries.set(entry.key, entry);
+    const bytes = entrySize(entry);
+    const previous = this.#entries.get(entry.key);
+    const entries = this.#entries.size + (previous ? 0 : 1);
+    const total = this.#bytes - (previous?.bytes ?? 0) + bytes;
+    if (entries > this.maxEntries || total > this.maxBytes) {
+      const what = entries > this.maxEntries ? `${this.maxEntries} entries` : `${this.maxBytes} bytes (this entry: ${bytes})`;
+      throw new Error(
+        `credhooks: the in-memory failure sink is full (${what}), so the ${entry.reason} delivery ${JSON.stringify(entry.key.slice(0, 200))} was not kept. ` +
+          "Replay or delete kept entries (hooks.replayAll(), hooks.failures.delete(key)), raise new MemoryFailureSink({ maxEntries, maxBytes }), or use a durable sink (@credhooks/sqlite, @credhooks/redis).",
+      );
+    }
+    this.#entries.set(entry.key, { entry, bytes });
+    this.#bytes = total;
   }
   get(key: string): FailedDelivery | undefined {
-    return this.#entries.get(key);
+    return this.#entries.get(key)?.entry;
   }
   list(): readonly FailedDelivery[] {
-    return [...this.#entries.values()];
+    return Array.from(this.#entries.values(), (kept) => kept.entry);
   }
   delete(key: string): void {
+    const kept = this.#entries.get(key);
+    if (!kept) return;
     this.#entries.delete(key);
+    this.#bytes -= kept.bytes;
   }
+}
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+function bound(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 1) || !Number.isFinite(value)) throw new TypeError(`MemoryFailureSink: ${name} must be a number of at least 1, got ${String(value)}.`);
+  return Math.floor(value);
+}
+
+/**
+ * The JSON size of an entry's payload, raw body and error, walked without recursion (kept
+ * bodies may nest tens of thousands of levels deep); objects reached twice (the payload
+ * inside the raw body) count once.
+ */
+function entrySize(entry: FailedDelivery): number {
+  let size = 256 + entry.key.length + entry.error.length + (entry.name?.length ?? 0) + entry.dedupeId.length;
+  const seen = new Set<object>();
+  const stack: unknown[] = [entry.payload, entry.raw];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === "string") size += value.length + 2;
+    else if (typeof value === "number" || typeof value === "bigint") size += 8;
+    else if (typeof value === "boolean" || value === null || value === undefined) size += 4;
+    else if (typeof value === "object") {
+      if (seen.has(value)) continue;
+      seen.add(value);
+      size += 2;
+      if (Array.isArray(value)) {
+        size += value.length;
+        for (let i = value.length - 1; i >= 0; i--) stack.push(value[i]);
+      } else {
+        for (const key of Object.keys(value)) {
+          size += key.length + 4;
+          stack.push((value as Record<string, unknown>)[key]);
+        }
+      }
+    }
+  }
+  return size;
 }

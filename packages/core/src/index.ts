@@ -6,6 +6,7 @@
  * @module @credhooks/core
  */
 export { createWebhooks, defaultBackoffMs, errorResponse, DEFAULT_DONE_TTL_MS, DEFAULT_LEASE_MS, DEFAULT_MAX_BODY_BYTES } from "./create-webhooks.js";
+export { DEFAULT_BODY_TIMEOUT_MS } from "./stages/read-body.js";
 export type { CloseOptions, CloseResult, Handler, HandlerOptions, RecoveryOptions, RecoverySummary, ReplayOutcome, Webhooks, WebhooksOptions } from "./create-webhooks.js";
 export { ERROR_STATUS, WebhookError, isWebhookError, statusOf } from "./errors.js";
 export type { WebhookErrorCode } from "./errors.js";
@@ -23,7 +24,7 @@ export type { ClaimResult, DedupeStore, DueEntry, InboxWrite } from "./dedupe-st
 export { LruDedupeStore } from "./lru-dedupe-store.js";
 export type { LruDedupeStoreOptions } from "./lru-dedupe-store.js";
 export { MemoryFailureSink } from "./failure-sink.js";
-export type { FailedDelivery, FailureReason, FailureSink } from "./failure-sink.js";
+export type { FailedDelivery, FailureReason, FailureSink, MemoryFailureSinkOptions } from "./failure-sink.js";
 export type { MetricEvent, MetricsListener } from "./metrics.js";
 export { silentLogger } from "./logger.js";
 export type { Logger } from "./logger.js";

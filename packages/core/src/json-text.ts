@@ -92,160 +92,171 @@ export function scanJson(raw: Uint8Array | string): JsonScan {
   }
 }
 
+const OBJECT = 1;
+const ARRAY = 2;
+/** A run of string characters that need no attention: a sticky character class, linear, no backtracking. */
+const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
+
+/** The index after the string lexeme whose opening quote is at `i`; throws Invalid. */
+function stringEnd(text: string, i: number): number {
+  i++;
+  for (;;) {
+    PLAIN_RUN.lastIndex = i;
+    PLAIN_RUN.test(text);
+    i = PLAIN_RUN.lastIndex;
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return i + 1;
+    if (c !== BACKSLASH) throw new Invalid(i); // a control character, or the end of the text
+    const e = text.charCodeAt(i + 1);
+    if (e === 0x75) {
+      for (let k = 2; k < 6; k++) if (!isHex(text.charCodeAt(i + k))) throw new Invalid(i + k);
+      i += 6;
+    } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      i += 2;
+    } else {
+      throw new Invalid(i + 1);
+    }
+  }
+}
+
+/** The index after the number lexeme at `i`; throws Invalid. */
+function numberEnd(text: string, i: number): number {
+  if (text.charCodeAt(i) === MINUS) i++;
+  const first = text.charCodeAt(i);
+  if (first === ZERO) i++;
+  else if (first > ZERO && first <= NINE) while (isDigit(text.charCodeAt(i))) i++;
+  else throw new Invalid(i);
+  if (text.charCodeAt(i) === DOT) {
+    i++;
+    if (!isDigit(text.charCodeAt(i))) throw new Invalid(i);
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  const e = text.charCodeAt(i);
+  if (e === 0x65 || e === 0x45) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === PLUS || sign === MINUS) i++;
+    if (!isDigit(text.charCodeAt(i))) throw new Invalid(i);
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  return i;
+}
+
+function skipSpaces(text: string, i: number): number {
+  let c = text.charCodeAt(i);
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
+  return i;
+}
+
+const VALUE = 0;
+const AFTER_VALUE = 1;
+const NAME = 2;
+
+// One loop, its state in local variables: no closures, which would move the index to the heap.
 function scan(text: string): JsonScan {
   const length = text.length;
+  // The kind of each open container by depth; the depth cannot pass the text's length.
+  const kinds = new Uint8Array(length + 2);
+  let depth = 0;
   let i = 0;
-  // Open containers, innermost last: true for an object.
-  const stack: boolean[] = [];
   let root: JsonScan["root"] | undefined;
   let members: Map<string, JsonMember> | undefined;
   // The top-level member being read: its name, and where its value started.
   let key = "";
   let valueStart = 0;
-
-  const fail = (at = i): never => {
-    throw new Invalid(at);
-  };
-  const skipSpace = (): void => {
-    while (i < length && isSpace(text.charCodeAt(i))) i++;
-  };
-  const inRootObject = (): boolean => stack.length === 1 && stack[0] === true;
-  const record = (end: number): void => {
-    // Deleted first: a repeated name keeps its last value, as JSON.parse does.
-    members!.delete(key);
-    members!.set(key, { start: valueStart, end });
-  };
-  /** Scans the string lexeme at `i` (its opening quote); leaves `i` after the closing quote. */
-  const scanString = (): void => {
-    i++;
-    for (;;) {
-      if (i >= length) fail();
-      const c = text.charCodeAt(i);
-      if (c === QUOTE) {
-        i++;
-        return;
-      }
-      if (c < 0x20) fail();
-      if (c !== BACKSLASH) {
-        i++;
-        continue;
-      }
-      const e = text.charCodeAt(i + 1);
-      if (e === 0x75) {
-        for (let k = 2; k < 6; k++) if (!isHex(text.charCodeAt(i + k))) fail(i + k);
-        i += 6;
-      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-        i += 2;
-      } else {
-        fail(i + 1);
-      }
-    }
-  };
-  const scanNumber = (): void => {
-    if (text.charCodeAt(i) === MINUS) i++;
-    const first = text.charCodeAt(i);
-    if (first === ZERO) i++;
-    else if (first > ZERO && first <= NINE) while (isDigit(text.charCodeAt(i))) i++;
-    else fail();
-    if (text.charCodeAt(i) === DOT) {
-      i++;
-      if (!isDigit(text.charCodeAt(i))) fail();
-      while (isDigit(text.charCodeAt(i))) i++;
-    }
-    const e = text.charCodeAt(i);
-    if (e === 0x65 || e === 0x45) {
-      i++;
-      const sign = text.charCodeAt(i);
-      if (sign === PLUS || sign === MINUS) i++;
-      if (!isDigit(text.charCodeAt(i))) fail();
-      while (isDigit(text.charCodeAt(i))) i++;
-    }
-  };
-  const scanLiteral = (word: string): void => {
-    if (!text.startsWith(word, i)) fail();
-    i += word.length;
-  };
-  /** A member name and its colon; the value follows. */
-  const readKey = (): void => {
-    skipSpace();
-    if (text.charCodeAt(i) !== QUOTE) fail();
-    const start = i;
-    scanString();
-    if (inRootObject()) {
-      const lexeme = text.slice(start + 1, i - 1);
-      // Escapes are rare in names: only then is the name decoded.
-      key = lexeme.includes("\\") ? (JSON.parse(text.slice(start, i)) as string) : lexeme;
-    }
-    skipSpace();
-    if (text.charCodeAt(i) !== COLON) fail();
-    i++;
-  };
+  let state = VALUE;
 
   for (;;) {
-    // A value is expected at `i`.
-    skipSpace();
-    const start = i;
-    const c = text.charCodeAt(i);
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      const isObject = c === OPEN_OBJECT;
-      if (stack.length === 0) {
-        root = isObject ? "object" : "array";
-        if (isObject) members = new Map();
-      } else if (inRootObject()) {
-        valueStart = start;
-      }
-      stack.push(isObject);
-      i++;
-      skipSpace();
-      if (text.charCodeAt(i) !== (isObject ? CLOSE_OBJECT : CLOSE_ARRAY)) {
-        if (isObject) readKey();
+    i = skipSpaces(text, i);
+    let c = text.charCodeAt(i);
+    if (state === VALUE) {
+      const start = i;
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        const kind = c === OPEN_OBJECT ? OBJECT : ARRAY;
+        if (depth === 0) {
+          root = kind === OBJECT ? "object" : "array";
+          if (kind === OBJECT) members = new Map();
+        } else if (depth === 1 && kinds[1] === OBJECT) {
+          valueStart = start;
+        }
+        kinds[++depth] = kind;
+        c = text.charCodeAt(++i);
+        // A run of opening brackets (deeply nested arrays): one tight loop.
+        if (kind === ARRAY) {
+          while (c === OPEN_ARRAY) {
+            kinds[++depth] = ARRAY;
+            c = text.charCodeAt(++i);
+          }
+        }
+        if (isSpace(c)) {
+          i = skipSpaces(text, i);
+          c = text.charCodeAt(i);
+        }
+        // What comes next depends on the innermost container; an empty one's closing
+        // bracket is read as "after a value".
+        const inner = kinds[depth];
+        state = c === (inner === OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY) ? AFTER_VALUE : inner === OBJECT ? NAME : VALUE;
         continue;
       }
-      // An empty container: its closing bracket is read below.
-    } else {
       let kind: JsonScan["root"];
       if (c === QUOTE) {
-        scanString();
+        i = stringEnd(text, i);
         kind = "string";
       } else if (c === MINUS || isDigit(c)) {
-        scanNumber();
+        i = numberEnd(text, i);
         kind = "number";
-      } else if (c === 0x74) {
-        scanLiteral("true");
-        kind = "literal";
-      } else if (c === 0x66) {
-        scanLiteral("false");
-        kind = "literal";
-      } else if (c === 0x6e) {
-        scanLiteral("null");
-        kind = "literal";
       } else {
-        return fail();
+        const word = c === 0x74 ? "true" : c === 0x66 ? "false" : c === 0x6e ? "null" : undefined;
+        if (word === undefined || !text.startsWith(word, i)) throw new Invalid(i);
+        i += word.length;
+        kind = "literal";
       }
-      if (stack.length === 0) root = kind;
-      else if (inRootObject()) {
-        valueStart = start;
-        record(i);
+      if (depth === 0) root = kind;
+      else if (depth === 1 && kinds[1] === OBJECT) {
+        // Deleted first: a repeated name keeps its last value, as JSON.parse does.
+        members!.delete(key);
+        members!.set(key, { start, end: i });
       }
+      state = AFTER_VALUE;
+      continue;
     }
-    // After a value: closing brackets, then a comma (the next value) or the end.
-    for (;;) {
-      skipSpace();
-      if (stack.length === 0) {
-        if (i !== length) fail();
-        return { text, root: root!, members: members ?? NONE };
+    if (state === NAME) {
+      if (c !== QUOTE) throw new Invalid(i);
+      const start = i;
+      i = stringEnd(text, i);
+      if (depth === 1) {
+        const lexeme = text.slice(start + 1, i - 1);
+        // Escapes are rare in names: only then is the name decoded.
+        key = lexeme.includes("\\") ? (JSON.parse(text.slice(start, i)) as string) : lexeme;
       }
-      const isObject = stack[stack.length - 1]!;
-      const next = text.charCodeAt(i);
-      if (next === COMMA) {
-        i++;
-        if (isObject) readKey();
-        break;
-      }
-      if (next !== (isObject ? CLOSE_OBJECT : CLOSE_ARRAY)) fail();
-      stack.pop();
+      i = skipSpaces(text, i);
+      if (text.charCodeAt(i) !== COLON) throw new Invalid(i);
       i++;
-      if (inRootObject()) record(i);
+      state = VALUE;
+      continue;
+    }
+    // After a value: the end, a closing bracket, or a comma and the next value.
+    if (depth === 0) {
+      if (i !== length) throw new Invalid(i);
+      return { text, root: root!, members: members ?? NONE };
+    }
+    const kind = kinds[depth];
+    if (c === COMMA) {
+      i++;
+      state = kind === OBJECT ? NAME : VALUE;
+      continue;
+    }
+    if (c !== (kind === OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY)) throw new Invalid(i);
+    depth--;
+    c = text.charCodeAt(++i);
+    // A run of closing brackets of nested arrays: one tight loop.
+    while (c === CLOSE_ARRAY && depth > 1 && kinds[depth] === ARRAY) {
+      depth--;
+      c = text.charCodeAt(++i);
+    }
+    if (depth === 1 && kinds[1] === OBJECT) {
+      members!.delete(key);
+      members!.set(key, { start: valueStart, end: i });
     }
   }
 }
@@ -314,7 +325,8 @@ function canonicalValue(text: string, cursor: { i: number }, depth: number): str
   if (c === OPEN_OBJECT) {
     if (depth === 0) throw TOO_DEEP;
     cursor.i++;
-    const entries: Array<[string, string]> = [];
+    // [name as written without its quotes (the sort key), name lexeme, canonical value]
+    const entries: Array<[string, string, string]> = [];
     skip(text, cursor);
     if (text.charCodeAt(cursor.i) === CLOSE_OBJECT) {
       cursor.i++;
@@ -327,13 +339,14 @@ function canonicalValue(text: string, cursor: { i: number }, depth: number): str
       const key = text.slice(keyStart, cursor.i);
       skip(text, cursor);
       cursor.i++; // colon
-      entries.push([key, canonicalValue(text, cursor, depth - 1)]);
+      entries.push([key.slice(1, -1), key, canonicalValue(text, cursor, depth - 1)]);
       skip(text, cursor);
       if (text.charCodeAt(cursor.i++) === CLOSE_OBJECT) break;
     }
-    // Stable: repeated names keep their order.
+    // By name as written (for names without escapes, the order of their decoded strings);
+    // stable, so repeated names keep their order.
     entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return `{${entries.map(([key, value]) => `${key}:${value}`).join(",")}}`;
+    return `{${entries.map(([, key, value]) => `${key}:${value}`).join(",")}}`;
   }
   const startAt = cursor.i;
   cursor.i = scalarEnd(text, startAt);

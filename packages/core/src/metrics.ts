@@ -1,4 +1,5 @@
 import type { WebhookErrorCode } from "./errors.js";
+import type { FailureReason } from "./failure-sink.js";
 
 /**
  * A measurement credhooks reports to the `metrics` option: counters and latencies for
@@ -26,7 +27,14 @@ export type MetricEvent =
   /** One handler finished. */
   | { type: "handler.settled"; provider: string; tenantId: string | undefined; event: string; id: string; handler: string; ok: boolean; durationMs: number }
   /** Every handler of the event succeeded (`ok: true`) or at least one failed. */
-  | { type: "delivery.settled"; provider: string; tenantId: string | undefined; event: string; id: string; ok: boolean; durationMs: number };
+  | { type: "delivery.settled"; provider: string; tenantId: string | undefined; event: string; id: string; ok: boolean; durationMs: number }
+  /**
+   * A delivery that had to be kept in the failure sink was not: the sink refused it (a full
+   * `MemoryFailureSink`) or failed. An inbox event stays in the inbox and is retried; any
+   * other was answered non-2xx, unless credhooks had already answered (a response deadline
+   * without an inbox). Alert on this.
+   */
+  | { type: "delivery.unkept"; provider: string; tenantId: string | undefined; event: string | undefined; id: string; reason: FailureReason };
 
 /**
  * Receives {@link MetricEvent}s; must not throw (a throw is caught and logged).

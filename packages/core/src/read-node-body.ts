@@ -14,16 +14,19 @@ export interface NodeBodyStream extends Readable {
 }
 
 /**
- * Reads the raw bytes of a Node request, at most `limit`. When a body parser already
- * consumed the stream, `saved` (the raw copy it kept, e.g. `req.rawBody`) is used;
- * without one the delivery cannot be authenticated, and the error says how to fix the app.
+ * Reads the raw bytes of a Node request, at most `limit`, within `timeoutMs`. When a body
+ * parser already consumed the stream, `saved` (the raw copy it kept, e.g. `req.rawBody`) is
+ * used; without one the delivery cannot be authenticated, and the error says how to fix
+ * the app. A body still incomplete after `timeoutMs` (a slow or stalled sender) is refused
+ * with 408 `REQUEST_TIMEOUT`; that answer carries `Connection: close`, so Node closes the
+ * connection once it is written instead of holding it for its own 300 s.
  *
  * @example
  * ```ts
- * readBody: (limit) => readNodeBody(req, limit, req.rawBody, "express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })"),
+ * readBody: (limit, timeoutMs) => readNodeBody(req, limit, req.rawBody, "express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })", timeoutMs),
  * ```
  */
-export function readNodeBody(stream: NodeBodyStream, limit: number, saved: unknown, fix: string): Promise<Buffer> {
+export function readNodeBody(stream: NodeBodyStream, limit: number, saved: unknown, fix: string, timeoutMs?: number): Promise<Buffer> {
   try {
     if (Buffer.isBuffer(saved)) return Promise.resolve(checkSize(saved, limit));
     if (typeof saved === "string") return Promise.resolve(checkSize(Buffer.from(saved, "utf8"), limit));
@@ -42,7 +45,7 @@ export function readNodeBody(stream: NodeBodyStream, limit: number, saved: unkno
     const length = typeof lengthHeader === "string" && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     // A declared length over the limit is refused before a byte is read.
     if (length !== undefined && length > limit) throw tooLarge(limit);
-    return readStream(stream, limit, length);
+    return readStream(stream, limit, length, timeoutMs);
   } catch (error) {
     return Promise.reject(error as Error);
   }
@@ -53,11 +56,14 @@ export function readNodeBody(stream: NodeBodyStream, limit: number, saved: unkno
  * what is needed: one listener per event, no copy when the body arrives in one chunk (the
  * usual case for webhook-sized bodies), and listeners removed as soon as it settles.
  */
-function readStream(stream: NodeBodyStream, limit: number, length: number | undefined): Promise<Buffer> {
+function readStream(stream: NodeBodyStream, limit: number, length: number | undefined, timeoutMs: number | undefined): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    // One timer per body being read; unref'd, so a stalled sender never keeps the process up.
+    const timer = timeoutMs === undefined || !(timeoutMs > 0) || timeoutMs === Infinity ? undefined : setTimeout(() => fail(timedOut(timeoutMs, received)), timeoutMs).unref();
     const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
       stream.off("data", onData);
       stream.off("end", onEnd);
       stream.off("error", onError);
@@ -97,6 +103,10 @@ function readStream(stream: NodeBodyStream, limit: number, length: number | unde
 
 function tooLarge(limit: number): WebhookError {
   return new WebhookError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
+}
+
+function timedOut(timeoutMs: number, received: number): WebhookError {
+  return new WebhookError("REQUEST_TIMEOUT", `The body did not arrive within ${timeoutMs} ms (${received} bytes came); the connection is closed. Send the whole body at once.`);
 }
 
 function invalidBody(why: string, cause?: unknown): WebhookError {

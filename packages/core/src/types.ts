@@ -43,10 +43,13 @@ export interface WebhookRequest {
   /** The raw body bytes, when the adapter already has them. */
   body?: Buffer;
   /**
-   * Reads the raw body bytes, at most `limit` of them. The core calls it only after the
-   * method and route checks passed. Rejects with a {@link WebhookError}.
+   * Reads the raw body bytes, at most `limit` of them, within `timeoutMs` (the receiver's
+   * `bodyTimeoutMs`). The core calls it only after the method and route checks passed.
+   * Rejects with a {@link WebhookError}: `PAYLOAD_TOO_LARGE` past the limit,
+   * `REQUEST_TIMEOUT` when the body has not arrived in time (stop reading then: the
+   * answer carries `Connection: close`).
    */
-  readBody?: (limit: number) => Promise<Buffer>;
+  readBody?: (limit: number, timeoutMs?: number) => Promise<Buffer>;
 }
 
 /**
@@ -109,7 +112,11 @@ export interface DeliveryContext {
   readonly route: RouteMatch;
   /** The bytes received, untouched. */
   readonly rawBody: Buffer;
-  /** The decoded JSON body, or `undefined` when the body was empty. */
+  /**
+   * The decoded JSON body, or `undefined` when the body was empty. Decoded on first read
+   * (400 `INVALID_JSON` then): a provider whose credential is in a header should not read it
+   * in `authenticate`, so a forged request costs no parse.
+   */
   readonly body: unknown;
   /** Milliseconds since the epoch at which the delivery was received. */
   readonly receivedAt: number;

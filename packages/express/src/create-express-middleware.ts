@@ -71,7 +71,7 @@ export function createExpressMiddleware(core: Webhooks<Record<string, unknown>> 
         originalUrl: req.originalUrl,
         headers: req.headers,
         params: req.params ?? {},
-        readBody: (limit) => readNodeBody(req, limit, req.rawBody, FIX),
+        readBody: (limit, timeoutMs) => readNodeBody(req, limit, req.rawBody, FIX, timeoutMs),
       })
       .then((response) => {
         if (res.headersSent) return;

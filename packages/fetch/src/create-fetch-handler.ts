@@ -59,15 +59,17 @@ export type FetchHandler = (request: Request, context?: { params?: Record<string
 export type FetchWebhooks<M extends Record<string, unknown>> = FetchHandler & Webhooks<M> & { readonly webhooks: Webhooks<M> };
 
 /**
- * Reads a fetch body as bytes, at most `limit`: stops reading (and cancels the stream) as
- * soon as the limit is passed instead of buffering everything first.
+ * Reads a fetch body as bytes, at most `limit`, within `timeoutMs`: stops reading (and
+ * cancels the stream) as soon as the limit is passed instead of buffering everything first.
+ * A body still incomplete after `timeoutMs` is refused with 408 `REQUEST_TIMEOUT`, whose
+ * answer carries `Connection: close` for the host server to close the connection.
  *
  * @example
  * ```ts
- * const bytes = await readRequestBody(request, 1024 * 1024);
+ * const bytes = await readRequestBody(request, 1024 * 1024, 10_000);
  * ```
  */
-export async function readRequestBody(request: Request, limit: number): Promise<Buffer> {
+export async function readRequestBody(request: Request, limit: number, timeoutMs?: number): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw new WebhookError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
   if (!request.body) return Buffer.alloc(0);
@@ -75,9 +77,19 @@ export async function readRequestBody(request: Request, limit: number): Promise<
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  // The deadline: one timer per body being read, raced against each read.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline =
+    timeoutMs === undefined || !(timeoutMs > 0) || timeoutMs === Infinity
+      ? undefined
+      : new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new WebhookError("REQUEST_TIMEOUT", `The body did not arrive within ${timeoutMs} ms (${size} bytes came); the connection is closed. Send the whole body at once.`)), timeoutMs);
+        });
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const reading = reader.read();
+      if (deadline) reading.catch(() => {}); // the read left behind when the deadline wins
+      const { done, value } = await (deadline ? Promise.race([reading, deadline]) : reading);
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
@@ -89,6 +101,8 @@ export async function readRequestBody(request: Request, limit: number): Promise<
   } catch (error) {
     if (error instanceof WebhookError) throw error;
     throw new WebhookError("INVALID_BODY", "The body could not be read: the connection was aborted.", { cause: error });
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks, size);
 }
@@ -115,7 +129,7 @@ export function createFetchHandler(core: Webhooks<Record<string, unknown>> | Web
           originalUrl: url.pathname + url.search,
           headers: toHeaderRecord(request.headers),
           params: { ...found.params, ...context?.params },
-          readBody: (limit) => readRequestBody(request, limit),
+          readBody: (limit, timeoutMs) => readRequestBody(request, limit, timeoutMs),
         })
       : errorResponse(new WebhookError("UNKNOWN_ROUTE", `Webhooks are received under ${mount.pattern}.`));
     return new Response(response.body, { status: response.status, headers: response.headers });

@@ -114,7 +114,7 @@ export function createKoaMiddleware(core: Webhooks<Record<string, unknown>> | We
       originalUrl: ctx.originalUrl,
       headers: ctx.req.headers,
       params,
-      readBody: (limit) => readNodeBody(ctx.req, limit, ctx.request.rawBody, FIX),
+      readBody: (limit, timeoutMs) => readNodeBody(ctx.req, limit, ctx.request.rawBody, FIX, timeoutMs),
     });
     ctx.status = response.status;
     ctx.set(response.headers);

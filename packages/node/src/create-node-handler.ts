@@ -82,7 +82,7 @@ export function createNodeHandler(core: Webhooks<Record<string, unknown>> | Webh
         originalUrl: url,
         headers: req.headers,
         params: found.params,
-        readBody: (limit) => readNodeBody(req, limit, (req as { rawBody?: unknown }).rawBody, FIX),
+        readBody: (limit, timeoutMs) => readNodeBody(req, limit, (req as { rawBody?: unknown }).rawBody, FIX, timeoutMs),
       })
       .then((response) => {
         if (!res.headersSent) res.writeHead(response.status, response.headers).end(response.body);

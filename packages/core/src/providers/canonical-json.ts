@@ -1,4 +1,5 @@
 import { contentHash } from "../hash.js";
+import { canonicalJsonText, scanJson } from "../json-text.js";
 
 /**
  * Serializes a decoded JSON value with object keys sorted, so two encodings of the same
@@ -23,9 +24,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A content hash of `value` in canonical form; when the value is nested too deeply to
- * serialize (a hostile body), the hash of `fallback` (the raw bytes) instead, so a dedupe
- * id never turns into a crash.
+ * A content hash of a decoded `value` in canonical form; when the value is nested too
+ * deeply to serialize (a hostile body), the hash of `fallback` (the raw bytes) instead,
+ * so a dedupe id never turns into a crash. For dedupe ids of received bodies prefer
+ * {@link canonicalBodyHash}: a decoded value has lost how its numbers were written.
  *
  * @example
  * ```ts
@@ -36,6 +38,43 @@ export function canonicalHash(value: unknown, fallback: Uint8Array, ...prefix: s
   try {
     return contentHash(...prefix, canonicalJson(value));
   } catch {
-    return contentHash(...prefix, fallback);
+    return rawHash(fallback, prefix);
   }
+}
+
+/**
+ * A content hash of a JSON value as it was written in the body: the whole body, or the
+ * value of the top-level member `member` of a body that is an object (the last one, when
+ * the name repeats, as `JSON.parse` keeps it). Whitespace and member order do not count
+ * (a sender that re-serializes a retry gives the same hash), every name, string and
+ * number does, exactly as written: `1e999` and `null`, or `9007199254740993` and
+ * `9007199254740992`, hash apart although `JSON.parse` (and `JSON.stringify`) make them
+ * equal. For ordinary bodies this is the hash {@link canonicalHash} gives their decoded
+ * value. `undefined` when there is no such value (no body, no such member, or JSON `null`).
+ * A value nested deeper than 256 levels is hashed by the raw bytes of the whole body, in
+ * a domain of its own.
+ *
+ * @example
+ * ```ts
+ * canonicalBodyHash(delivery.rawBody, "data", [body.event]);
+ * ```
+ */
+export function canonicalBodyHash(rawBody: Uint8Array, member: string | undefined, prefix: readonly string[]): string | undefined {
+  if (rawBody.length === 0) return undefined;
+  const { text, members } = scanJson(rawBody);
+  let start = 0;
+  let end = text.length;
+  if (member !== undefined) {
+    const at = members.get(member);
+    if (at === undefined) return undefined;
+    ({ start, end } = at);
+  }
+  const canonical = canonicalJsonText(text, start, end);
+  if (canonical === "null") return undefined;
+  return canonical === undefined ? rawHash(rawBody, prefix) : contentHash(...prefix, canonical);
+}
+
+// Canonical JSON text never starts with "r" nor holds a NUL, so these hashes cannot meet it.
+function rawHash(raw: Uint8Array, prefix: readonly string[]): string {
+  return contentHash(...prefix, "raw", raw);
 }

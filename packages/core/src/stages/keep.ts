@@ -20,7 +20,8 @@ export async function keep(ctx: ReceiverContext, entry: KeptDelivery, attempts =
     logger.warn({ provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, reason: entry.reason }, "credhooks: delivery kept in the failure sink");
     return true;
   } catch (error) {
-    logger.error({ provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, err: describe(error) }, "credhooks: the failure sink could not store a delivery");
+    logger.error({ provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, reason: entry.reason, err: describe(error) }, "credhooks: the failure sink could not store a delivery");
+    if (ctx.measuring) ctx.metric({ type: "delivery.unkept", provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, reason: entry.reason });
     return false;
   }
 }

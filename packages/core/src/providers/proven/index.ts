@@ -8,6 +8,7 @@ import { verifyApiKeyHeader } from "../../api-key-auth.js";
 import type { Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
+import { tupleId } from "../dedupe-id.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { provenEvents, provenRecordIdField, type ProvenEventName } from "./schemas.js";
 import { provenNormalizer, provenNormalizes } from "./normalize.js";
@@ -48,7 +49,9 @@ const RECORD_ID_FIELDS = ["cred_ex_id", "pres_ex_id", "exchange_id", "presentati
  * Alternative spellings are mapped to canonical names: `webhook:basic-message` is
  * `basic-message:received`, and a `presentation:verified` that carries
  * `presentation_id`/`pres_def_id` but no `pres_ex_id` is `oid4vc-presentation:verified`.
- * Dedupe id: event name + record id + `state` + `updated_at` where present, else a hash of the body.
+ * Dedupe id: the tuple (event name, record id, `state`, `updated_at`), each part escaped and
+ * joined with `|` so distinct tuples never share an id; without a record id, the event name
+ * and a hash of the body.
  *
  * @example
  * ```ts
@@ -89,16 +92,21 @@ function canonicalName(sent: string, webhook: Record<string, unknown>): string {
   return sent;
 }
 
+/**
+ * The tuple (event name, record id, state, updated_at) encoded so that no other tuple gives
+ * the same id (`tupleId`: parts escaped and joined with `|`), e.g.
+ * `credentials:done|794657e2-…|done|2025-03-13T22:15:02.479961Z`; without a record id,
+ * (event name, hash of the body). Absent and empty `state`/`updated_at` are the same.
+ */
 function dedupeId(name: string, webhook: Record<string, unknown>, rawBody: Buffer): string {
   const field = Object.hasOwn(provenRecordIdField, name) ? provenRecordIdField[name as ProvenEventName] : RECORD_ID_FIELDS.find((f) => typeof webhook[f] === "string");
   const recordId = field === undefined ? undefined : webhook[field];
-  if (typeof recordId !== "string" || recordId === "") return `${name}:${contentHash(rawBody)}`;
-  const parts = [name, recordId];
-  for (const field of ["state", "updated_at"]) {
-    const value = webhook[field];
-    if (typeof value === "string" && value !== "") parts.push(value);
-  }
-  return parts.join(":");
+  if (typeof recordId !== "string" || recordId === "") return tupleId([name, { hash: contentHash(rawBody) }]);
+  return tupleId([name, recordId, stringOr(webhook["state"]), stringOr(webhook["updated_at"])]);
+}
+
+function stringOr(value: unknown): string {
+  return typeof value === "string" ? value : "";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

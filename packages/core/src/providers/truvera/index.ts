@@ -6,7 +6,8 @@
 import { verifyWith } from "../../verify-with.js";
 import { matchesAnySecret, resolveSecrets, type Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
-import { canonicalHash } from "../canonical-json.js";
+import { scanJson } from "../../json-text.js";
+import { canonicalBodyHash, canonicalHash } from "../canonical-json.js";
 import type { DeliveryContext, IdentifiedEvent, Provider } from "../../types.js";
 import { truveraEvents } from "./schemas.js";
 import { truveraNormalizer, truveraNormalizes } from "./normalize.js";
@@ -74,10 +75,11 @@ export function truvera(options: TruveraOptions): TruveraProvider {
 
 async function authenticateTruvera(delivery: DeliveryContext, secret: Secret): Promise<void> {
   // Truvera's credential is inside the JSON body: "your code should first validate the
-  // secret token, then check the event attribute".
-  const body = delivery.body;
-  const given = isRecord(body) ? body["token"] : undefined;
-  if (typeof given !== "string" || given === "") {
+  // secret token, then check the event attribute". The body is scanned, not parsed: one
+  // linear pass that validates it (400 INVALID_JSON as before) and finds the top-level
+  // token, whatever the nesting, so an unauthenticated body costs no JSON.parse.
+  const given = tokenOf(delivery.rawBody);
+  if (given === undefined || given === "") {
     throw new WebhookError(
       "MISSING_CREDENTIALS",
       'The body has no "token" field; Truvera sends the webhook\'s secret token as the top-level "token" of a JSON object.',
@@ -92,6 +94,15 @@ async function authenticateTruvera(delivery: DeliveryContext, secret: Secret): P
   }
 }
 
+/** The top-level `token` of the body when it is a string (the last one, as JSON.parse keeps it). */
+function tokenOf(rawBody: Buffer): string | undefined {
+  if (rawBody.length === 0) return undefined;
+  const { text, root, members } = scanJson(rawBody);
+  const at = root === "object" ? members.get("token") : undefined;
+  if (at === undefined || text.charCodeAt(at.start) !== 0x22) return undefined;
+  return JSON.parse(text.slice(at.start, at.end)) as string;
+}
+
 function identifyTruvera(delivery: DeliveryContext): IdentifiedEvent {
   const body = delivery.body;
   if (!isRecord(body) || typeof body["event"] !== "string" || body["event"] === "" || !isRecord(body["data"])) {
@@ -103,20 +114,27 @@ function identifyTruvera(delivery: DeliveryContext): IdentifiedEvent {
 }
 
 /**
- * Truvera's dedupe id: the event name and a hash of `data`, without the token. Keys are
- * sorted before hashing so that a redelivery serialised in another key order is still
- * the same event. Two distinct events with identical data would share an id; Truvera's
- * data carries the resource id or the chain transaction, which makes that unlikely.
+ * Truvera's dedupe id: the event name and a hash of `data` as written in the body, without
+ * the token: `<event>:<22 characters>`. Whitespace and member order do not count, so a
+ * redelivery serialised in another key order is still the same event; every value does,
+ * exactly as written — `"n": 1e999` and `"n": null`, or two integers past 2^53 that
+ * `JSON.parse` rounds to one number, are different events. Two distinct events with
+ * identical data would share an id; Truvera's data carries the resource id or the chain
+ * transaction, which makes that unlikely. Without `rawBody`, the hash of the decoded
+ * `data` (the same for ordinary bodies).
  *
  * @example
  * ```ts
  * truveraDedupeId("proof_submitted", { id: "7fbb…", verified: true }); // "proof_submitted:Xr4…"
+ * truveraDedupeId(body.event, body.data, rawBody); // what the receiver uses
  * ```
  */
 export function truveraDedupeId(event: string, data: unknown, rawBody: Uint8Array = new Uint8Array()): string {
-  // A body nested too deeply to serialize falls back to its raw bytes (token included: such
-  // a body is hostile, not a retry that must survive a token rotation).
-  return `${event}:${canonicalHash(data, rawBody, event)}`;
+  // The hash is the last part and never holds a colon, so the id splits back into its two
+  // parts. A body nested too deeply to canonicalise is hashed by its raw bytes (token
+  // included: such a body is hostile, not a retry that must survive a token rotation).
+  const hash = (rawBody.length > 0 ? canonicalBodyHash(rawBody, "data", [event]) : undefined) ?? canonicalHash(data, rawBody, event);
+  return `${event}:${hash}`;
 }
 
 /**
