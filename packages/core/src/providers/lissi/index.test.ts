@@ -97,6 +97,18 @@ describe("lissi provider", () => {
     expect(kept).toMatchObject({ reason: "invalid-payload", raw: { ...DTO, id: "other" } });
   });
 
+  it("decides the same for a shared-topic body whose DTO id differs from its event path: refused, no handler, kept with both ids", async () => {
+    const { hooks, seen } = setup();
+    const res = await hooks.handle(request("/", { event: "/connections/c1/update", payload: { ...DTO, id: "other" } }));
+    expect(res.status).toBe(400);
+    const error = JSON.parse(res.body).error as { code: string; message: string };
+    expect(error.code).toBe("INVALID_PAYLOAD");
+    expect(error.message).toMatch(/"c1".*"other".*does not guess.*failure sink/s);
+    expect(seen).toHaveLength(0);
+    const [kept] = await hooks.failures.list();
+    expect(kept).toMatchObject({ reason: "invalid-payload", raw: { event: "/connections/c1/update", payload: { id: "other" } } });
+  });
+
   it("rejects a shared-topic body without an event path, kept in the sink", async () => {
     const { hooks } = setup();
     for (const body of [{ payload: DTO }, { event: "connection:update", payload: DTO }, undefined]) {
