@@ -9,7 +9,7 @@ import type { Secret } from "../../credentials.js";
 import { WebhookError } from "../../errors.js";
 import { contentHash } from "../../hash.js";
 import type { DeliveryContext, IdentifiedEvent, Provider, RouteMatch } from "../../types.js";
-import { canonicalHash } from "../canonical-json.js";
+import { canonicalBodyHash } from "../canonical-json.js";
 import { parseLissiEventPath, type LissiEventPath } from "./event-path.js";
 import { lissiEvents } from "./schemas.js";
 import { lissiNormalizer, lissiNormalizes } from "./normalize.js";
@@ -115,7 +115,7 @@ function identifyLissi(delivery: DeliveryContext): IdentifiedEvent {
   if (delivery.route.event === undefined) return identifySharedTopic(delivery);
   const parsed = parseLissiEventPath(delivery.request.path);
   if (!parsed) throw new WebhookError("INTERNAL_ERROR", "The Lissi route matched a path that no longer parses.");
-  return eventOf(parsed, delivery.body, delivery.body, delivery.rawBody);
+  return eventOf(parsed, delivery.body, delivery.body, hashContent(delivery.rawBody, undefined));
 }
 
 const SHARED_TOPIC_SHAPE = 'a JSON object {"event": "/<topic>/<id>/<event>", "payload": …}';
@@ -129,12 +129,13 @@ function identifySharedTopic(delivery: DeliveryContext): IdentifiedEvent {
   if (!parsed) {
     throw new WebhookError("INVALID_PAYLOAD", `The "event" of a shared-topic Lissi delivery must be a path like "/connections/<id>/update" or "/connections/delete"; got ${JSON.stringify(body["event"].slice(0, 120))}.`);
   }
-  return eventOf(parsed, body["payload"], body, delivery.rawBody);
+  return eventOf(parsed, body["payload"], body, hashContent(delivery.rawBody, "payload"));
 }
 
 /** Builds the event from a parsed path and the body that belongs to it (the request body, or a shared-topic `payload`). */
-function eventOf(parsed: LissiEventPath, content: unknown, raw: unknown, rawBody: Buffer): IdentifiedEvent {
-  const dedupeId = `${parsed.path}:${hashContent(content, rawBody)}`;
+function eventOf(parsed: LissiEventPath, content: unknown, raw: unknown, contentHashed: string): IdentifiedEvent {
+  // The hash is the last part and never holds a colon: the id splits back into path and hash.
+  const dedupeId = `${parsed.path}:${contentHashed}`;
   if (!parsed.known) {
     const payload: LissiUnknownPayload = { path: parsed.path, ...(parsed.id === undefined ? {} : { id: parsed.id }), body: content };
     return { name: parsed.name, payload, raw, dedupeId };
@@ -170,10 +171,14 @@ function updatePayload(parsed: LissiEventPath, content: unknown): unknown {
   return content;
 }
 
-/** The content hash of the dedupe id: no body (or a JSON null) hashes like an empty body. */
-function hashContent(content: unknown, rawBody: Buffer): string {
-  if (content === undefined || content === null) return contentHash("");
-  return canonicalHash(content, rawBody);
+/**
+ * The content hash of the dedupe id: of the body (or of a shared-topic body's `payload`) as
+ * written, whitespace and member order aside, so both forms of one delivery dedupe alike
+ * and values that `JSON.parse` makes equal (`1e999` and `null`) do not. No body (or a JSON
+ * null) hashes like an empty body.
+ */
+function hashContent(rawBody: Buffer, member: "payload" | undefined): string {
+  return canonicalBodyHash(rawBody, member, []) ?? contentHash("");
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
