@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from "pg";
 import { silentLogger, type Logger } from "@credhooks/core";
@@ -23,9 +24,11 @@ import { silentLogger, type Logger } from "@credhooks/core";
  *   handlers you expect to run at once.
  * - `application_name: "credhooks"` — the connections are recognisable in `pg_stat_activity`.
  *
- * A store call also gives up by itself after `timeoutMs` (3 s), which bounds it when the
- * server stalls without closing the connection (e.g. `SIGSTOP`, a hung host), where no
- * server-side timeout can fire.
+ * A store call also stops waiting by itself: for a connection after `timeoutMs` (3 s), and
+ * for the statement's answer after another `timeoutMs`, which bounds it when the server
+ * stalls without closing the connection (e.g. `SIGSTOP`, a hung host), where no server-side
+ * timeout can fire. Keep `statement_timeout` below `timeoutMs`: the server then cancels a slow
+ * statement (rolling it back) before credhooks gives up on it.
  *
  * @example
  * ```ts
@@ -80,6 +83,53 @@ export type PostgresConnectionOptions =
       poolConfig?: never;
     };
 
+/**
+ * At most `size` holders at once; the others wait in order, each until its deadline.
+ * credhooks' own short statements go through one, so that they never take every connection
+ * of the pool: a flood of deliveries (each a claim) then queues here, while the transactions
+ * of transactional handlers and the lease renewals still find a free connection.
+ */
+class Limiter {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  /** Resolves with the function that gives the permit back; rejects at the deadline. */
+  acquire(deadline: number, timeoutMs: number): Promise<() => void> {
+    const release = () => {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve(once(release));
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        clearTimeout(timer);
+        resolve(once(release));
+      };
+      const timer = setTimeout(() => {
+        const index = this.#waiting.indexOf(grant);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        reject(new Error(`no connection within ${timeoutMs} ms (every connection of the pool busy)`));
+      }, Math.max(0, deadline - Date.now()));
+      this.#waiting.push(grant);
+    });
+  }
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
+
 /** The pool of a store or sink, whether `close()` ends it, and the bounded calls on it. */
 export class Connection {
   readonly pool: Pool;
@@ -87,6 +137,7 @@ export class Connection {
   readonly timeoutMs: number;
   readonly #logger: Logger;
   #failing = false;
+  #limiter: Limiter | undefined;
 
   constructor(options: PostgresConnectionOptions, timeoutMs: number | undefined, logger: Logger | undefined) {
     const timeout = timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -121,21 +172,55 @@ export class Connection {
     this.#logger.info?.({}, "credhooks: PostgreSQL connection restored");
   }
 
-  /** Runs one statement on a pooled client, bounded by `timeoutMs` (waiting for the client included). */
-  async query<R extends QueryResultRow>(what: string, text: string, values: readonly unknown[] = []): Promise<QueryResult<R>> {
+  /**
+   * Runs one statement on a pooled client, bounded by `timeoutMs` (waiting for the client
+   * included). Unless `priority`, it waits its turn so that credhooks' statements leave two
+   * connections of the pool to transactions and lease renewals.
+   */
+  async query<R extends QueryResultRow>(what: string, text: string, values: readonly unknown[] = [], priority = false): Promise<QueryResult<R>> {
     const deadline = Date.now() + this.timeoutMs;
-    const client = await this.connect(what, deadline);
-    try {
-      const result = await this.bounded(client, what, client.query<R>(text, values as unknown[]), deadline);
-      client.release();
-      this.#succeeded();
-      return result;
-    } catch (error) {
-      // A connection whose statement failed or timed out is not reused: it may be broken, or
-      // still busy with a statement the server has not answered.
-      client.release(error instanceof Error ? error : new Error(String(error)));
-      throw this.explain(what, error);
+    let permit: (() => void) | undefined;
+    if (!priority) {
+      try {
+        permit = await this.#limiterOf().acquire(deadline, this.timeoutMs);
+      } catch (error) {
+        throw this.explain(what, error);
+      }
     }
+    try {
+      const client = await this.connect(what, deadline);
+      try {
+        // The statement gets a bound of its own, longer than the server's statement_timeout
+        // (2 s with the recommended settings): a statement the server runs is cancelled (and
+        // rolled back) by the server before credhooks stops waiting for it, so a call that
+        // fails has not changed anything — unless the server stalled or the connection died.
+        // A named statement: parsed and planned once per connection, then only executed.
+        const result = await this.bounded(client, what, client.query<R>({ name: statementName(text), text, values: values as unknown[] }), Date.now() + this.timeoutMs);
+        client.release();
+        this.#succeeded();
+        return result;
+      } catch (error) {
+        // A connection whose statement failed or timed out is not reused: it may be broken, or
+        // still busy with a statement the server has not answered.
+        client.release(error instanceof Error ? error : new Error(String(error)));
+        const explained = this.explain(what, error);
+        // Sent, and no answer from the server: it may still run (or have run) the statement.
+        if (!isServerError(error)) (explained as MaybeApplied).maybeApplied = true;
+        throw explained;
+      }
+    } finally {
+      permit?.();
+    }
+  }
+
+  /** Sized from the pool's `max` (read late: a pool you pass may be configured after the store is created). */
+  #limiterOf(): Limiter {
+    if (this.#limiter === undefined) {
+      const max = Number((this.pool as { options?: { max?: unknown } }).options?.max ?? 10);
+      const size = Number.isFinite(max) && max >= 1 ? max : 10;
+      this.#limiter = new Limiter(size >= 4 ? size - 2 : Math.max(1, size - 1));
+    }
+    return this.#limiter;
   }
 
   /** A client from the pool, within the deadline; the caller releases it. */
@@ -192,6 +277,22 @@ export class Connection {
     if (!this.owned || this.pool.ended || this.pool.ending) return;
     await this.pool.end();
   }
+}
+
+const names = new Map<string, string>();
+/** A prepared statement's name: one per statement text (the table names are part of it). */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `credhooks_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** An error of a statement that was sent but never answered: the server may have run it. */
+export interface MaybeApplied extends Error {
+  maybeApplied?: true;
 }
 
 /** A server's answer to a statement (it has a SQLSTATE): the connection itself is fine. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ClaimResult, DedupeStore, DueEntry, InboxWrite, Logger } from "@credhooks/core";
 import type { Pool, PoolClient } from "pg";
-import { Connection, type PostgresConnectionOptions } from "./connection.js";
+import { Connection, type MaybeApplied, type PostgresConnectionOptions } from "./connection.js";
 import { SCHEMA_VERSION, schemaStatements, tablesOf, type PostgresTableNames, type Tables } from "./schema.js";
 import { fromSql, ms, toSql } from "./text.js";
 
@@ -38,6 +38,9 @@ export type PostgresStoreOptions = PostgresConnectionOptions &
 /** Expired rows deleted per lazy purge. */
 const PURGE_BATCH = 1000;
 
+/** When the undo of an unanswered claim is sent (ms after it failed): soon, and again once a stalled server could have caught up. */
+const ABANDON_AFTER_MS = [200, 3000, 10_000, 30_000];
+
 const DONE: ClaimResult = Object.freeze({ status: "done" });
 const IN_FLIGHT: ClaimResult = Object.freeze({ status: "in-flight" });
 
@@ -55,6 +58,7 @@ interface Statements {
   claimDue: string;
   inboxSize: string;
   purge: string;
+  abandon: string;
 }
 
 function statements(t: Tables): Statements {
@@ -64,13 +68,19 @@ function statements(t: Tables): Statements {
   const owned = `key = $1::text AND token = $2::text AND state = 'open' AND ${live}`;
   const gone = `(e.expires_at IS NOT NULL AND e.expires_at <= clock_timestamp())`;
   return {
-    // One statement: a new event is inserted; an existing row is taken over only when it is
-    // free (expired, released, or its lease ran out), else left alone and looked at (done or
-    // in flight). ON CONFLICT DO UPDATE locks the row and sees its newest version, so
-    // concurrent claims of one event queue up on the row and exactly one wins; RETURNING gives
-    // the handler successes from that newest version (they live in the row for this reason).
+    // One statement. A row that is visibly busy (done, or held by a live lease) is answered
+    // from the statement's snapshot, without a lock: a flood of duplicates only reads. Else a
+    // new event is inserted, or an existing row taken over when it is free (expired, released,
+    // or its lease ran out): ON CONFLICT DO UPDATE locks the row and re-checks it on its newest
+    // version, so concurrent claims of one event queue up on the row and exactly one wins;
+    // RETURNING gives the handler successes from that newest version (they live in the row for
+    // this reason). No row at all (a claim that lost that race) means in flight.
     claim: `
-WITH claimed AS (
+WITH busy AS (
+  SELECT CASE WHEN state = 'done' THEN 'done' ELSE 'in-flight' END AS status FROM ${e}
+  WHERE key = $1::text AND ${live} AND (state = 'done' OR (token IS NOT NULL AND lease_until > clock_timestamp()))
+),
+claimed AS (
   INSERT INTO ${e} AS e (key, state, token, lease_until, expires_at, attempts, succeeded, queue, record, due_at)
   SELECT $1::text, 'open', $2::text, l.lease_end,
          CASE WHEN $4::text IS NULL THEN l.lease_end END,
@@ -78,6 +88,7 @@ WITH claimed AS (
          '{}', $4::text, $5::text,
          CASE WHEN $4::text IS NOT NULL THEN l.lease_end END
   FROM (SELECT ${after("$3")} AS lease_end) l
+  WHERE NOT EXISTS (SELECT 1 FROM busy)
   ON CONFLICT (key) DO UPDATE SET
     state = 'open',
     token = excluded.token,
@@ -99,8 +110,7 @@ WITH claimed AS (
 )
 SELECT 'claimed' AS status, attempts, succeeded FROM claimed
 UNION ALL
-SELECT CASE WHEN e.state = 'done' AND e.expires_at > clock_timestamp() THEN 'done' ELSE 'in-flight' END, 0, NULL
-FROM ${e} e WHERE e.key = $1::text AND NOT EXISTS (SELECT 1 FROM claimed)`,
+SELECT status, 0, NULL FROM busy`,
     // In the inbox the lease end is also when claimDue may take the entry back; outside it,
     // the row lives at least as long as the lease.
     renew: `
@@ -153,6 +163,11 @@ FROM (
 WHERE e.key = due.key
 RETURNING e.key, e.token, e.record, e.attempts, e.succeeded`,
     inboxSize: `SELECT count(*)::int AS n FROM ${e} WHERE queue = $1::text`,
+    // The undo of a claim nobody heard back from: its lease is dropped (an inbox entry stays,
+    // due at once, so the recoverer or the sender's retry processes it).
+    abandon: `
+UPDATE ${e} SET token = NULL, lease_until = NULL, due_at = CASE WHEN queue IS NOT NULL THEN clock_timestamp() END
+WHERE key = $1::text AND token = $2::text AND state = 'open'`,
     purge: `
 DELETE FROM ${e} WHERE key IN (
   SELECT key FROM ${e} WHERE expires_at <= clock_timestamp() LIMIT $1::int FOR UPDATE SKIP LOCKED
@@ -219,6 +234,7 @@ export class PostgresStore implements DedupeStore {
   readonly #purgeEvery: number;
   #writes = 0;
   #purging = false;
+  readonly #abandons = new Set<NodeJS.Timeout>();
 
   constructor(options: PostgresStoreOptions) {
     const purgeEvery = options.purgeEvery ?? 1000;
@@ -291,7 +307,16 @@ export class PostgresStore implements DedupeStore {
   async claim(key: string, leaseMs: number, inbox?: InboxWrite): Promise<ClaimResult> {
     const token = randomBytes(12).toString("base64url");
     const values = [toSql(key), token, ms(leaseMs, "leaseMs"), inbox === undefined ? null : toSql(inbox.queue), inbox === undefined ? null : toSql(inbox.record)];
-    const { rows } = await this.#connection.query<ClaimRow>("the dedupe store's claim", this.#sql.claim, values);
+    let rows: ClaimRow[];
+    try {
+      ({ rows } = await this.#connection.query<ClaimRow>("the dedupe store's claim", this.#sql.claim, values));
+    } catch (error) {
+      // The claim was sent but never answered (a stalled server, a dropped connection): it may
+      // still commit, and its lease would hold the event for leaseMs while nobody runs it
+      // (every retry a 409). Undo it: drop that lease, an inbox entry becoming due at once.
+      if ((error as MaybeApplied).maybeApplied) this.#abandon(values[0] as string, token);
+      throw error;
+    }
     const row = rows[0];
     if (row === undefined || row.status === "in-flight") return IN_FLIGHT;
     if (row.status === "done") return DONE;
@@ -300,22 +325,25 @@ export class PostgresStore implements DedupeStore {
   }
 
   async renew(key: string, token: string, leaseMs: number): Promise<boolean> {
-    const result = await this.#connection.query("the dedupe store's renew", this.#sql.renew, [toSql(key), token, ms(leaseMs, "leaseMs")]);
+    // Renewals go first: a lease that cannot be renewed is lost, and with it the handlers' work.
+    const result = await this.#connection.query("the dedupe store's renew", this.#sql.renew, [toSql(key), token, ms(leaseMs, "leaseMs")], true);
     return result.rowCount === 1;
   }
 
+  // Settling goes before new claims (see Connection.query): an event whose handlers ran must
+  // not wait behind a flood of new deliveries to be marked done, or its lease would outlive it.
   async handlerSucceeded(key: string, token: string, handlerId: string, ttlMs: number): Promise<void> {
-    await this.#connection.query("the dedupe store's handlerSucceeded", this.#sql.handlerSucceeded, [toSql(key), token, toSql(handlerId), ms(ttlMs, "ttlMs")]);
+    await this.#connection.query("the dedupe store's handlerSucceeded", this.#sql.handlerSucceeded, [toSql(key), token, toSql(handlerId), ms(ttlMs, "ttlMs")], true);
   }
 
   async complete(key: string, token: string, doneTtlMs: number): Promise<void> {
-    const result = await this.#connection.query("the dedupe store's complete", this.#sql.complete, [toSql(key), token, ms(doneTtlMs, "doneTtlMs")]);
+    const result = await this.#connection.query("the dedupe store's complete", this.#sql.complete, [toSql(key), token, ms(doneTtlMs, "doneTtlMs")], true);
     if (result.rowCount === 1) this.#wrote();
   }
 
   async release(key: string, token: string, ttlMs: number, retryInMs?: number): Promise<void> {
     const retry = retryInMs === undefined ? null : ms(retryInMs, "retryInMs");
-    await this.#connection.query("the dedupe store's release", this.#sql.release, [toSql(key), token, ms(ttlMs, "ttlMs"), retry]);
+    await this.#connection.query("the dedupe store's release", this.#sql.release, [toSql(key), token, ms(ttlMs, "ttlMs"), retry], true);
   }
 
   /**
@@ -405,7 +433,25 @@ export class PostgresStore implements DedupeStore {
 
   /** Ends the pool if the store created it (from `connectionString`); a pool you passed stays open. Idempotent. */
   close(): Promise<void> {
+    for (const timer of this.#abandons) clearTimeout(timer);
+    this.#abandons.clear();
     return this.#connection.end();
+  }
+
+  /**
+   * Drops the lease of a claim whose answer never arrived, should it have committed. The
+   * statement may still be queued on the server (a stalled one runs it when it resumes), so
+   * the undo is sent again later; it only ever matches that claim's own token.
+   */
+  #abandon(k: string, token: string): void {
+    for (const delay of ABANDON_AFTER_MS) {
+      const timer = setTimeout(() => {
+        this.#abandons.delete(timer);
+        this.#connection.query("abandon", this.#sql.abandon, [k, token], true).catch(() => undefined);
+      }, delay);
+      timer.unref();
+      this.#abandons.add(timer);
+    }
   }
 
   /** Counts a write; every `purgeEvery` writes, deletes a batch of expired rows in the background. */
