@@ -62,7 +62,7 @@ const sample = (provider: ProviderId, event: string): Record<string, unknown> =>
 /** What the handler receives for the builder's default payload: the sample itself, or (ACA-Py) the record in its wrapper. */
 const handledPayload = (provider: ProviderId, event: string): unknown => {
   const payload = sample(provider, event);
-  return provider === "acapy" ? { topic: event.split(".")[0], state: payload["state"], record: payload } : payload;
+  return provider === "acapy" ? { topic: event.split(/::|\./)[0], state: payload["state"], record: payload } : payload;
 };
 
 /** Changes a delivery after it was authenticated, the way each provider's protection must catch. */
@@ -80,7 +80,7 @@ const tampered: Record<ProviderId, { change(d: TestDelivery): TestDelivery; code
 describe("deliveries: every provider and event", () => {
   it("covers every event of every provider's schema, with a seed payload each", () => {
     for (const id of PROVIDER_IDS) expect(eventsOf(id).sort()).toEqual(Object.keys(devProviders[id].events).sort());
-    expect(every).toHaveLength(6 + 11 + 13 + 2 + 3 + 50);
+    expect(every).toHaveLength(6 + 11 + 13 + 2 + 3 + 83);
   });
 
   it.each(every)("$provider $event passes the real verifier with the development credentials", async ({ provider, event }) => {
@@ -254,12 +254,26 @@ describe("Lissi paths", () => {
 });
 
 describe("ACA-Py records and headers", () => {
-  const stateful = eventsOf("acapy").filter((event) => event.includes("."));
+  const stateful = eventsOf("acapy").filter((event) => /::|\./.test(event));
 
   it("has a sample per event whose state is the event's, and a bare topic's sample for the others", () => {
-    expect(stateful).toHaveLength(46);
-    for (const event of stateful) expect(sample("acapy", event)["state"], event).toBe(event.split(".")[1]);
-    expect(eventsOf("acapy").filter((event) => !event.includes("."))).toEqual(["issue_credential_v2_0_indy", "issue_credential_v2_0_ld_proof", "issue_credential_v2_0_anoncreds", "problem_report"]);
+    expect(stateful).toHaveLength(70);
+    for (const event of stateful) expect(sample("acapy", event)["state"], event).toBe(event.split(/::|\./)[1]);
+    expect(eventsOf("acapy").filter((event) => !/::|\./.test(event))).toEqual([
+      "issue_credential_v2_0_indy",
+      "issue_credential_v2_0_ld_proof",
+      "issue_credential_v2_0_anoncreds",
+      "problem_report",
+      "discover_feature_v2_0",
+      "actionmenu",
+      "get-active-menu",
+      "perform-menu-action",
+      "keylist",
+      "forward",
+      "revocation-notification",
+      "revocation-notification-v2",
+      "connection_reuse",
+    ]);
     // The derived samples keep their topic's record id and take the side of the exchange that enters the state.
     expect(ACAPY_SAMPLES["issue_credential_v2_0.offer-received"]).toMatchObject({ cred_ex_id: ACAPY_SAMPLES["issue_credential_v2_0.done"].cred_ex_id, role: "holder", initiator: "external" });
     expect(ACAPY_SAMPLES["present_proof_v2_0.request-sent"]).not.toHaveProperty("verified");

@@ -34,10 +34,13 @@ export interface AcapyDeliveryOptions extends DeliveryOptions {
 export function acapyDelivery<E extends AcapyEvent>(event: E, record?: AcapyRecords[E], options: AcapyDeliveryOptions = {}): TestDelivery {
   assertEvent("acapy", event, ACAPY_SAMPLES);
   const { tenantId, mountPath } = placeOf("acapy", options);
-  // Event names are `<topic>.<state>`, or the topic alone for records without a state.
-  const dot = event.indexOf(".");
-  const topic = dot === -1 ? event : event.slice(0, dot);
-  const state = dot === -1 ? undefined : event.slice(dot + 1);
+  // Event names are `<topic>.<state>` (`<topic>::<state>` for a topic that is a noun of the
+  // normalized vocabulary, e.g. `credential::deleted`), or the topic alone for records
+  // without a state.
+  const colons = event.indexOf("::");
+  const at = colons !== -1 ? colons : event.indexOf(".");
+  const topic = at === -1 ? event : event.slice(0, at);
+  const state = at === -1 ? undefined : event.slice(at + (colons !== -1 ? 2 : 1));
   let body: Readonly<Record<string, unknown>> = record ?? ACAPY_SAMPLES[event];
   if (state !== undefined) {
     if (body["state"] === undefined) body = { ...body, state };

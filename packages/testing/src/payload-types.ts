@@ -86,7 +86,7 @@ type RecordOf<S> = SchemaInput<S> extends { record: infer R } ? R : never;
  * ```
  */
 export type AcapyRecords = {
-  [E in keyof typeof acapyEvents & string]: RecordOf<(typeof acapyEvents)[E]> & (E extends `${string}.${infer S}` ? { state?: S } : unknown);
+  [E in keyof typeof acapyEvents & string]: RecordOf<(typeof acapyEvents)[E]> & (E extends `${string}::${infer S}` ? { state?: S } : E extends `${string}.${infer S}` ? { state?: S } : unknown);
 };
 
 /**

@@ -1,4 +1,4 @@
-import { ACAPY_TOPIC_STATES } from "@credhooks/core/providers/acapy";
+import { ACAPY_TOPIC_STATES, acapyEventName } from "@credhooks/core/providers/acapy";
 import type { AcapyEvent, AcapyRecords, CrossmintPayloads, LissiPayloads, ProvenPayloads, SovrinPayloads, TruveraPayloads } from "./payload-types.js";
 
 // The payloads of the seed documents (the same content as credhooks' test fixtures,
@@ -660,6 +660,270 @@ const ACAPY_PROBLEM_REPORT = {
   }
 };
 
+// ACA-Py's own deliveries (test/fixtures/acapy/oracle/*.json, captured from ACA-Py's sender at
+// openwallet-foundation/acapy 51e0aa4c), copied verbatim: the topics typed from them.
+
+// oracle/endorse-transaction-transaction-created.json
+const ACAPY_TRANSACTION_CREATED = {
+  "state": "transaction_created",
+  "formats": [],
+  "signature_request": [],
+  "transaction_id": "4ee5f0a7-35cb-45ac-aa6f-76396defe8e6",
+  "signature_response": [],
+  "messages_attach": [
+    {
+      "@id": "attach-1",
+      "mime-type": "application/json",
+      "data": {
+        "json": "{\"operation\": {\"type\": \"102\"}}"
+      }
+    }
+  ],
+  "meta_data": {
+    "context": {},
+    "processing": {}
+  },
+  "timing": {},
+  "updated_at": "2026-12-01T23:42:57.914104Z",
+  "trace": false,
+  "connection_id": "82f12cf4-7260-4722-9230-7b2cc615d260",
+  "created_at": "2026-12-01T23:42:57.914104Z"
+};
+
+// oracle/endorse-transaction-transaction-endorsed.json
+const ACAPY_TRANSACTION_ENDORSED = {
+  "state": "transaction_endorsed",
+  "formats": [],
+  "signature_request": [],
+  "transaction_id": "4ee5f0a7-35cb-45ac-aa6f-76396defe8e6",
+  "signature_response": [],
+  "messages_attach": [
+    {
+      "@id": "attach-1",
+      "mime-type": "application/json",
+      "data": {
+        "json": "{\"operation\": {\"type\": \"102\"}}"
+      }
+    }
+  ],
+  "meta_data": {
+    "context": {},
+    "processing": {}
+  },
+  "timing": {},
+  "updated_at": "2026-12-01T23:42:57.943605Z",
+  "trace": false,
+  "connection_id": "82f12cf4-7260-4722-9230-7b2cc615d260",
+  "created_at": "2026-12-01T23:42:57.914104Z"
+};
+
+// oracle/mediation-request.json
+const ACAPY_MEDIATION_REQUEST = {
+  "state": "request",
+  "role": "server",
+  "connection_id": "82f12cf4-7260-4722-9230-7b2cc615d260",
+  "updated_at": "2026-12-01T23:42:57.796538Z",
+  "created_at": "2026-12-01T23:42:57.796538Z",
+  "routing_keys": [],
+  "mediation_id": "3f95941e-d562-4495-b72c-85a099e8e780"
+};
+
+// oracle/mediation-granted.json
+const ACAPY_MEDIATION_GRANTED = {
+  "state": "granted",
+  "role": "server",
+  "endpoint": "https://mediator.example.com/",
+  "connection_id": "82f12cf4-7260-4722-9230-7b2cc615d260",
+  "updated_at": "2026-12-01T23:42:57.819553Z",
+  "created_at": "2026-12-01T23:42:57.796538Z",
+  "routing_keys": [
+    "did:key:z6MkgzZFYHiH9RhyMmkoyvNvVwnvgLxkVrJbureLx9HXsuKA"
+  ],
+  "mediation_id": "3f95941e-d562-4495-b72c-85a099e8e780"
+};
+
+// oracle/discover-feature-query-sent.json
+const ACAPY_DISCOVERY_QUERY_SENT = {
+  "state": "query-sent",
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "updated_at": "2026-12-01T23:42:57.842342Z",
+  "trace": false,
+  "query_msg": {
+    "@type": "https://didcomm.org/discover-features/1.0/query",
+    "@id": "0199c618-4cda-4c05-a61f-47519254f5bf",
+    "query": "https://didcomm.org/*",
+    "comment": "all protocols"
+  },
+  "discovery_exchange_id": "0899d332-68b7-46ef-99ea-cc3eeadc6cea",
+  "created_at": "2026-12-01T23:42:57.842342Z",
+  "thread_id": "0199c618-4cda-4c05-a61f-47519254f5bf"
+};
+
+// oracle/discover-feature-disclose-received.json
+const ACAPY_DISCOVERY_DISCLOSE_RECEIVED = {
+  "state": "disclose-received",
+  "disclose": {
+    "@type": "https://didcomm.org/discover-features/1.0/disclose",
+    "@id": "fd35d522-3256-45ed-bb8a-cdee2f587116",
+    "protocols": [
+      {
+        "roles": [
+          "holder"
+        ],
+        "pid": "https://didcomm.org/issue-credential/2.0"
+      }
+    ]
+  },
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "updated_at": "2026-12-01T23:42:57.867279Z",
+  "trace": false,
+  "query_msg": {
+    "@type": "https://didcomm.org/discover-features/1.0/query",
+    "@id": "0199c618-4cda-4c05-a61f-47519254f5bf",
+    "query": "https://didcomm.org/*",
+    "comment": "all protocols"
+  },
+  "discovery_exchange_id": "0899d332-68b7-46ef-99ea-cc3eeadc6cea",
+  "created_at": "2026-12-01T23:42:57.842342Z",
+  "thread_id": "0199c618-4cda-4c05-a61f-47519254f5bf"
+};
+
+// oracle/discover-feature-v2-0.json
+const ACAPY_DISCOVERY_V20 = {
+  "queries_msg": {
+    "@type": "https://didcomm.org/discover-features/2.0/queries",
+    "@id": "8732af7a-1fec-4794-b6c4-b5bac2041a47",
+    "queries": [
+      {
+        "feature-type": "protocol",
+        "match": "https://didcomm.org/*"
+      }
+    ]
+  },
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "updated_at": "2026-12-01T23:42:57.890758Z",
+  "trace": false,
+  "discovery_exchange_id": "434ff7ff-b5bb-45dd-965e-15e0d9580491",
+  "created_at": "2026-12-01T23:42:57.890758Z",
+  "thread_id": "8732af7a-1fec-4794-b6c4-b5bac2041a47"
+};
+
+// oracle/credential-deleted.json
+const ACAPY_CREDENTIAL_DELETED = {
+  "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+  "state": "deleted"
+};
+
+// oracle/w3c-credential-deleted.json
+const ACAPY_W3C_CREDENTIAL_DELETED = {
+  "id": "urn:uuid:0c1a8f5e-6f0b-4b8e-9c2d-3e4f5a6b7c8d",
+  "state": "deleted"
+};
+
+// oracle/ping-received.json
+const ACAPY_PING_RECEIVED = {
+  "comment": "are you there?",
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "responded": false,
+  "state": "received",
+  "thread_id": "7a797292-91c6-4283-9029-cb045598b907"
+};
+
+// oracle/ping-response-received.json
+const ACAPY_PING_RESPONSE_RECEIVED = {
+  "comment": "here",
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "state": "response_received",
+  "thread_id": "ping-thread-1"
+};
+
+// oracle/actionmenu.json
+const ACAPY_ACTIONMENU = {
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "menu": {
+    "@type": "https://didcomm.org/action-menu/1.0/menu",
+    "@id": "2d06b7b9-f578-42da-a24e-47c4787bc351",
+    "~thread": {
+      "thid": "menu-thread-1"
+    },
+    "options": [
+      {
+        "title": "Check balance",
+        "name": "balance"
+      }
+    ],
+    "description": "What can we do for you?",
+    "title": "Services"
+  }
+};
+
+// oracle/get-active-menu.json
+const ACAPY_GET_ACTIVE_MENU = {
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "thread_id": "menu-request-thread-1"
+};
+
+// oracle/perform-menu-action.json
+const ACAPY_PERFORM_MENU_ACTION = {
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "thread_id": "menu-perform-thread-1",
+  "action_name": "balance",
+  "action_params": {
+    "account": "savings"
+  }
+};
+
+// oracle/keylist.json
+const ACAPY_KEYLIST = {
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "thread_id": "keylist-thread-1",
+  "updated": [
+    {
+      "recipient_key": "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH",
+      "action": "add",
+      "result": "success"
+    }
+  ],
+  "mediated_connections": {
+    "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH": "82f12cf4-7260-4722-9230-7b2cc615d260"
+  }
+};
+
+// oracle/forward.json
+const ACAPY_FORWARD = {
+  "connection_id": "82f12cf4-7260-4722-9230-7b2cc615d260",
+  "status": "queued_for_delivery",
+  "recipient_key": "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH"
+};
+
+// oracle/revocation-notification.json
+const ACAPY_REVOCATION_NOTIFICATION = {
+  "thread_id": "cred-thread-1",
+  "comment": "Revoked by issuer"
+};
+
+// oracle/revocation-notification-v2.json
+const ACAPY_REVOCATION_NOTIFICATION_V2 = {
+  "revocation_format": "indy-anoncreds",
+  "credential_id": "WgWxqztrNooG92RXvxSTWv:4:WgWxqztrNooG92RXvxSTWv:3:CL:20:tag:CL_ACCUM:0::1",
+  "comment": "Revoked by issuer"
+};
+
+// oracle/out-of-band-multi-use-reuse-alice-connection_reuse.json
+const ACAPY_CONNECTION_REUSE = {
+  "thread_id": "reuse-thread-alice",
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "comment": "Connection 7b968a0d-c57d-4375-a438-e6a33cc2f417 is being reused for invitation 16e6ebe5-c63d-4e1c-8b36-8f4d839cdb70"
+};
+
+// oracle/connection-reuse-accepted-connection_reuse_accepted.json
+const ACAPY_CONNECTION_REUSE_ACCEPTED = {
+  "thread_id": "reuse-thread-carol",
+  "connection_id": "7b968a0d-c57d-4375-a438-e6a33cc2f417",
+  "state": "accepted",
+  "comment": "Connection 7b968a0d-c57d-4375-a438-e6a33cc2f417 is being reused for invitation 49f7580b-3df8-46cd-b862-654ab7aa01f3"
+};
+
 type AcapySampleRecord = Readonly<Record<string, unknown>>;
 
 function omit(record: AcapySampleRecord, ...keys: string[]): AcapySampleRecord {
@@ -677,7 +941,7 @@ function acapyTopicSamples(
   fixtures: Readonly<Record<string, AcapySampleRecord>>,
   fieldsOf: (state: string) => AcapySampleRecord = () => ({}),
 ): Record<string, AcapySampleRecord> {
-  return Object.fromEntries(ACAPY_TOPIC_STATES[topic].map((state) => [`${topic}.${state}`, fixtures[state] ?? { ...base, ...fieldsOf(state), state }]));
+  return Object.fromEntries(ACAPY_TOPIC_STATES[topic].map((state) => [acapyEventName(topic, state), fixtures[state] ?? { ...base, ...fieldsOf(state), state }]));
 }
 
 // ConnRecord.State pairs each RFC 160 state with its DID Exchange (RFC 23) state; the
@@ -722,5 +986,24 @@ export const ACAPY_SAMPLES = {
   ),
   ...acapyTopicSamples("revocation_registry", ACAPY_REV_REG_ACTIVE, { active: ACAPY_REV_REG_ACTIVE }),
   problem_report: ACAPY_PROBLEM_REPORT,
+  ...acapyTopicSamples("endorse_transaction", ACAPY_TRANSACTION_CREATED, { transaction_created: ACAPY_TRANSACTION_CREATED, transaction_endorsed: ACAPY_TRANSACTION_ENDORSED }),
+  ...acapyTopicSamples("mediation", ACAPY_MEDIATION_REQUEST, { request: ACAPY_MEDIATION_REQUEST, granted: ACAPY_MEDIATION_GRANTED }),
+  ...acapyTopicSamples("discover_feature", ACAPY_DISCOVERY_QUERY_SENT, { "query-sent": ACAPY_DISCOVERY_QUERY_SENT, "disclose-received": ACAPY_DISCOVERY_DISCLOSE_RECEIVED }),
+  discover_feature_v2_0: ACAPY_DISCOVERY_V20,
+  ...acapyTopicSamples("credential", ACAPY_CREDENTIAL_DELETED, { deleted: ACAPY_CREDENTIAL_DELETED }),
+  ...acapyTopicSamples("w3c_credential", ACAPY_W3C_CREDENTIAL_DELETED, { deleted: ACAPY_W3C_CREDENTIAL_DELETED }),
+  ...acapyTopicSamples("ping", ACAPY_PING_RECEIVED, { received: ACAPY_PING_RECEIVED, response_received: ACAPY_PING_RESPONSE_RECEIVED }),
+  actionmenu: ACAPY_ACTIONMENU,
+  "get-active-menu": ACAPY_GET_ACTIVE_MENU,
+  "perform-menu-action": ACAPY_PERFORM_MENU_ACTION,
+  keylist: ACAPY_KEYLIST,
+  forward: ACAPY_FORWARD,
+  "revocation-notification": ACAPY_REVOCATION_NOTIFICATION,
+  "revocation-notification-v2": ACAPY_REVOCATION_NOTIFICATION_V2,
+  connection_reuse: ACAPY_CONNECTION_REUSE,
+  // `rejected` as _handle_handshake_reuse sends it: its comment is a tuple, so a JSON list.
+  ...acapyTopicSamples("connection_reuse_accepted", ACAPY_CONNECTION_REUSE_ACCEPTED, { accepted: ACAPY_CONNECTION_REUSE_ACCEPTED }, (state) =>
+    state === "rejected" ? { comment: [`No HandshakeReuseAccept message received, connection ${ACAPY_CONNECTION_REUSE_ACCEPTED.connection_id} `, "and invitation 8b6dce7b-0383-4775-980e-0d0f5e2c4b6a"] } : {},
+  ),
 } as unknown as { readonly [E in AcapyEvent]: AcapyRecords[E] };
 
