@@ -82,12 +82,12 @@ describe("createJwksKeySource refuses unusable keys with a clear error", () => {
     expect(() => createJwksKeySource({ keys: [jwk(b64url(genuine()), "good")] })).not.toThrow();
   });
 
-  it("inline from a resolver: 503 CREDENTIALS_UNAVAILABLE with the problem as its cause", async () => {
-    const keys = createJwksKeySource(() => ({ keys: [jwk(b64url(IDENTITY))] }));
+  it("inline from a resolver: that kid is 401 UNKNOWN_KEY saying why; the JWKS's other keys still serve", async () => {
+    const keys = createJwksKeySource(() => ({ keys: [jwk(b64url(IDENTITY)), jwk(b64url(genuine()), "good")] }));
     const error = await keys.keysFor("evil", "acme").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebhookError);
-    expect(error).toMatchObject({ code: "CREDENTIALS_UNAVAILABLE" });
-    expect(String((error as WebhookError).cause)).toMatch(/small-order point/);
+    expect(error).toMatchObject({ code: "UNKNOWN_KEY", message: expect.stringMatching(/holds kid "evil", but credhooks refuses that key: .*small-order point/) });
+    expect(await keys.keysFor("good", "acme")).toHaveLength(1);
   });
 
   describe("remote", () => {

@@ -83,8 +83,8 @@ type RemoteSet = ReturnType<typeof createRemoteJWKSet>;
  */
 export function createJwksKeySource(option: JwksOption, remote: RemoteJwksOptions = {}): JwksKeySource {
   const remoteSets = new LRUCache<string, RemoteSet>({ max: 100 });
-  const inlineKeys = new LRUCache<string, Map<string, KeyObject[]>>({ max: 100 });
-  const inlineObjects = new WeakMap<object, Map<string, KeyObject[]>>();
+  const inlineKeys = new LRUCache<string, IndexedKeys>({ max: 100 });
+  const inlineObjects = new WeakMap<object, IndexedKeys>();
 
   function remoteSet(url: URL): RemoteSet {
     let set = remoteSets.get(url.href);
@@ -99,7 +99,7 @@ export function createJwksKeySource(option: JwksOption, remote: RemoteJwksOption
     return set;
   }
 
-  function inline(jwks: JSONWebKeySet | string): Map<string, KeyObject[]> {
+  function inline(jwks: JSONWebKeySet | string): IndexedKeys {
     if (typeof jwks === "string") {
       let keys = inlineKeys.get(jwks);
       if (!keys) inlineKeys.set(jwks, (keys = indexKeys(parseJwksText(jwks))));
@@ -126,7 +126,7 @@ export function createJwksKeySource(option: JwksOption, remote: RemoteJwksOption
   if (typeof option !== "function") {
     const source = classify(option);
     if (source instanceof URL) checkUrl(source);
-    else inline(source);
+    else refuseAtStart(inline(source));
   }
 
   async function resolve(tenantId: string | undefined): Promise<URL | JSONWebKeySet | string> {
@@ -160,7 +160,9 @@ export function createJwksKeySource(option: JwksOption, remote: RemoteJwksOption
           throw new WebhookError("CREDENTIALS_UNAVAILABLE", "The Sovrin JWKS configured for this tenant is not a valid JWKS.", { cause });
         }
         if (!keys) throw unknownKey(kid, false);
-        return keys;
+        if (keys.found.length > 0) return keys.found;
+        // Only from a resolver (a static JWKS with such a key fails at start): that key is refused, the others serve.
+        throw new WebhookError("UNKNOWN_KEY", `The Sovrin JWKS configured for this tenant holds kid ${JSON.stringify(kid.slice(0, 80))}, but credhooks refuses that key: ${keys.refused}`);
       }
       const set = remoteSet(source);
       let fetchError: unknown;
@@ -243,23 +245,34 @@ function parseJwksText(text: string): JSONWebKeySet {
   }
 }
 
+/** The Ed25519 keys of an inline JWKS by `kid`: the usable ones, and why others with that kid were refused. */
+type IndexedKeys = Map<string, { found: KeyObject[]; refused?: string }>;
+
+/** A static JWKS is checked when the provider is created: a refused key is a configuration error. */
+function refuseAtStart(keys: IndexedKeys): void {
+  for (const { refused } of keys.values()) if (refused !== undefined) throw new TypeError(refused);
+}
+
 /**
- * Indexes the usable Ed25519 keys of a JWKS by `kid`. Sovrin's JWKs carry no `alg`: the
- * algorithm follows from `kty: "OKP"` and `crv: "Ed25519"`. Keys of other types, or meant
- * for other uses, are skipped.
+ * Indexes the Ed25519 keys of a JWKS by `kid`. Sovrin's JWKs carry no `alg`: the algorithm
+ * follows from `kty: "OKP"` and `crv: "Ed25519"`. Keys of other types, or meant for other
+ * uses, are skipped; an Ed25519 key that is not usable (small order, not on the curve, …)
+ * is recorded as refused, with why.
  */
-function indexKeys(jwks: JSONWebKeySet): Map<string, KeyObject[]> {
+function indexKeys(jwks: JSONWebKeySet): IndexedKeys {
   if (typeof jwks !== "object" || jwks === null || !Array.isArray(jwks.keys)) {
     throw new TypeError('sovrin: jwks must look like {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "...", "kid": "..."}]}.');
   }
-  const byKid = new Map<string, KeyObject[]>();
+  const byKid: IndexedKeys = new Map();
   for (const jwk of jwks.keys) {
     if (typeof jwk !== "object" || jwk === null || typeof jwk.kid !== "string" || !isUsableEd25519(jwk)) continue;
-    // Throws a TypeError naming the kid and what is wrong with its key (small order, not on the curve, …).
-    const key = importEd25519(jwk);
-    const list = byKid.get(jwk.kid) ?? [];
-    list.push(key);
-    byKid.set(jwk.kid, list);
+    let entry = byKid.get(jwk.kid);
+    if (!entry) byKid.set(jwk.kid, (entry = { found: [] }));
+    try {
+      entry.found.push(importEd25519(jwk));
+    } catch (error) {
+      entry.refused = error instanceof Error ? error.message : String(error);
+    }
   }
   if (byKid.size === 0) {
     throw new TypeError("sovrin: the jwks holds no Ed25519 key with a kid (kty OKP, crv Ed25519, x, kid).");
