@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from "vitest";
 import { createWebhooks, type FailedDelivery } from "@credhooks/core";
-import { FailureDecryptionError, RedisFailureSink, createRedisFailureSink, createRedisStore, failuresRedisKey, type RedisDedupeStore } from "@credhooks/redis";
+import { FailureDecryptionError, RedisFailureSink, createRedisFailureSink, createRedisStore, failuresIndexRedisKey, failuresRedisKey, type RedisDedupeStore } from "@credhooks/redis";
+import { crossmint } from "@credhooks/core/providers/crossmint";
+import { lissi } from "@credhooks/core/providers/lissi";
+import { CROSSMINT_SECRET, crossmintFixture, svixHeaders } from "./fixtures/crossmint/index.js";
 import { describeWithRedis, startRedisServer, type RedisServer } from "./support/redis-server.js";
 import { vaultProvider, vaultRequest } from "./fixtures/redis/deliveries.js";
 
@@ -97,7 +100,7 @@ describeWithRedis("RedisFailureSink on a real Redis", () => {
       await right.put(entry("crossmint:acme:e1"));
       await expect(wrong.get("crossmint:acme:e1")).rejects.toThrow(FailureDecryptionError);
       await expect(wrong.get("crossmint:acme:e1")).rejects.toThrow(/"crossmint:acme:e1" could not be decrypted: it was encrypted with a different encryptionKey/);
-      await expect(wrong.list()).rejects.toThrow(FailureDecryptionError);
+      expect(await wrong.list()).toEqual([]); // skipped and logged, never thrown: see "skips entries it cannot read"
       await expect(none.get("crossmint:acme:e1")).rejects.toThrow(/is encrypted, but this RedisFailureSink has no encryptionKey/);
       await none.put(entry("crossmint:acme:plain"));
       await expect(right.get("crossmint:acme:plain")).rejects.toThrow(/stored unencrypted/);
@@ -121,6 +124,122 @@ describeWithRedis("RedisFailureSink on a real Redis", () => {
       expect((await onlyNew.get("crossmint:acme:e1"))?.attempts).toBe(2);
     } finally {
       await Promise.all([before.close(), after.close(), onlyNew.close()]);
+    }
+  });
+
+  it("skips entries it cannot read in list() (logged with their key), so replayAll() still replays the rest", async () => {
+    const encryptionKey = randomBytes(32);
+    const warnings: Array<[unknown, string]> = [];
+    const logger = { warn: (obj: unknown, msg: string) => void warnings.push([obj, msg]), error: () => {}, info: () => {}, debug: () => {} };
+    const failures = await sink({ encryptionKey, logger });
+    const otherKey = await sink({ encryptionKey: randomBytes(32) });
+    const plain = await sink();
+    try {
+      await failures.put(entry("vault:acme:credentials:done:ok-1", { provider: "vault", name: "credentials:done", payload: { cred_ex_id: "ok-1" } }));
+      await otherKey.put(entry("vault:acme:credentials:done:other-key", { provider: "vault" })); // written with another key
+      await plain.put(entry("vault:acme:credentials:done:plain", { provider: "vault" })); // written unencrypted
+      await failures.put(entry("vault:acme:credentials:done:ok-2", { provider: "vault", name: "credentials:done", payload: { cred_ex_id: "ok-2" } }));
+      await raw.hset(failuresRedisKey(prefix), "vault:acme:credentials:done:ok-2-garbled", "enc1:AAAA"); // not even a ciphertext
+      await raw.zadd(failuresIndexRedisKey(prefix), 0, "vault:acme:credentials:done:ok-2-garbled");
+
+      expect((await failures.list()).map((e) => e.key)).toEqual(["vault:acme:credentials:done:ok-1", "vault:acme:credentials:done:ok-2"]);
+      expect(warnings.map(([obj]) => (obj as { key: string }).key).sort()).toEqual([
+        "vault:acme:credentials:done:ok-2-garbled",
+        "vault:acme:credentials:done:other-key",
+        "vault:acme:credentials:done:plain",
+      ]);
+      expect(warnings[0]![1]).toMatch(/could not be read and was skipped; get\(key\) shows why, delete\(key\) removes it/);
+      expect(JSON.stringify(warnings)).not.toContain(SECRET);
+      await expect(failures.get("vault:acme:credentials:done:other-key")).rejects.toThrow(FailureDecryptionError); // asked for by key: the reason
+
+      const hooks = createWebhooks({ provider: vaultProvider, failures, recovery: { automatic: false } });
+      const handled: string[] = [];
+      hooks.on("credentials:done", (event) => void handled.push(event.payload.cred_ex_id));
+      expect(await hooks.replayAll()).toEqual([
+        { key: "vault:acme:credentials:done:ok-1", status: "handled" },
+        { key: "vault:acme:credentials:done:ok-2", status: "handled" },
+      ]);
+      expect(handled).toEqual(["ok-1", "ok-2"]);
+      expect(await raw.hlen(failuresRedisKey(prefix))).toBe(3); // the unreadable ones stay for an operator
+    } finally {
+      await Promise.all([failures.close(), otherKey.close(), plain.close()]);
+    }
+  });
+
+  it("pages list({ limit, after }) in key order from a sorted index, never reading the whole hash at once", async () => {
+    const failures = await sink();
+    try {
+      const keys = Array.from({ length: 25 }, (_, i) => `crossmint:acme:e${String(i).padStart(2, "0")}`);
+      for (const key of [...keys].reverse()) await failures.put(entry(key));
+      await failures.put(entry(keys[3]!, { attempts: 2 })); // a re-put keeps one index entry
+      expect(await raw.zcard(failuresIndexRedisKey(prefix))).toBe(25);
+
+      const commands: string[] = [];
+      const monitor = await raw.monitor();
+      monitor.on("monitor", (_time: string, args: string[]) => void commands.push(args[0]!.toLowerCase()));
+      const pages: string[][] = [];
+      let page = await failures.list({ limit: 10 });
+      for (;;) {
+        pages.push(page.map((e) => e.key));
+        if (page.length < 10) break;
+        page = await failures.list({ limit: 10, after: page.at(-1)!.key });
+      }
+      expect(pages).toEqual([keys.slice(0, 10), keys.slice(10, 20), keys.slice(20)]);
+      expect((await failures.list({ limit: 5, after: keys[22] })).map((e) => e.key)).toEqual(keys.slice(23));
+      expect(await failures.list({ limit: 5, after: keys[24] })).toEqual([]);
+      expect((await failures.list()).map((e) => e.key).sort()).toEqual(keys); // everything, still
+      monitor.disconnect();
+      expect(commands).not.toContain("hgetall");
+      expect(commands).toContain("zrangebylex");
+
+      await failures.delete(keys[0]!);
+      expect(await raw.zcard(failuresIndexRedisKey(prefix))).toBe(24);
+      // An entry removed behind the sink's back (HDEL in redis-cli) leaves the index on the next read.
+      await raw.hdel(failuresRedisKey(prefix), keys[1]!);
+      expect((await failures.list({ limit: 2 })).map((e) => e.key)).toEqual([keys[2], keys[3]]); // the page is still full
+      expect(await raw.zscore(failuresIndexRedisKey(prefix), keys[1]!)).toBeNull();
+    } finally {
+      await failures.close();
+    }
+  });
+
+  it("one sink shared by a Lissi and a Crossmint receiver: each replays only its own entries, under its own key", async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
+    const failures = createRedisFailureSink({ client: store.client, keyPrefix: prefix, encryptionKey: randomBytes(32) });
+    await store.ready();
+    try {
+      // Crossmint retries, so its failures reach the sink through the inbox (acknowledge: "when-stored"), after one attempt.
+      const crossmintHooks = createWebhooks({ provider: crossmint({ secret: CROSSMINT_SECRET }), store, failures, acknowledge: "when-stored", recovery: { maxAttempts: 1, automatic: false } });
+      const lissiHooks = createWebhooks({ provider: lissi({ apiKey: "lissi-key" }), store, failures, recovery: { maxAttempts: 1, automatic: false } });
+      let crossmintDown = true;
+      const crossmintRuns: string[] = [];
+      crossmintHooks.on("credential.creation.succeeded", (event) => {
+        crossmintRuns.push(event.id);
+        if (crossmintDown) throw new Error("wallet service down");
+      });
+      const lissiRuns: string[] = [];
+      lissiHooks.on("credential.issued", (event) => void lissiRuns.push(event.payload.source.name));
+
+      const body = JSON.stringify(crossmintFixture("credential-creation-succeeded.json").body);
+      const res = await crossmintHooks.handle({ method: "POST", path: "/", originalUrl: "/events/acme/crossmint", headers: { "content-type": "application/json", ...svixHeaders({ body, id: "msg_shared_1" }) }, params: { tenantId: "acme" }, body: Buffer.from(body) });
+      expect(res.status).toBe(202);
+      await vi.waitFor(async () => expect((await failures.list()).map((e) => [e.provider, e.reason])).toEqual([["crossmint", "failed-after-response"]]));
+      const [kept] = await failures.list();
+
+      // The receiver of the other provider neither runs it, nor deletes it, nor re-files it.
+      expect(await lissiHooks.replayAll()).toEqual([]);
+      expect(await lissiHooks.replay(kept!.key)).toEqual({ key: kept!.key, status: "not-found" });
+      expect(lissiRuns).toEqual([]);
+      expect((await failures.list()).map((e) => e.key)).toEqual([kept!.key]);
+      expect(kept!.key.startsWith("crossmint:acme:")).toBe(true);
+
+      crossmintDown = false;
+      expect(await crossmintHooks.replayAll()).toEqual([{ key: kept!.key, status: "handled" }]);
+      expect(crossmintRuns).toHaveLength(2);
+      expect(await failures.list()).toEqual([]);
+      await Promise.all([crossmintHooks.close(), lissiHooks.close()]);
+    } finally {
+      await store.close();
     }
   });
 

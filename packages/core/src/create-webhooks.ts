@@ -262,7 +262,10 @@ export interface Webhooks<M extends Record<string, unknown> = Record<string, unk
   handle(request: WebhookRequest): Promise<WebhookResponse>;
   /** Runs a failed delivery's handlers again, through the same dedupe claim; removes it from the sink on success. */
   replay(key: string): Promise<ReplayOutcome>;
-  /** {@link Webhooks.replay} for every entry of the sink that belongs to this receiver's provider. */
+  /**
+   * {@link Webhooks.replay} for every entry of the sink that belongs to this receiver's
+   * provider, read from the sink a page at a time (`failures.list({ limit, after })`).
+   */
   replayAll(): Promise<ReplayOutcome[]>;
   /**
    * Takes back inbox events that are due (their process died, or their retry time came)
@@ -279,6 +282,8 @@ export interface Webhooks<M extends Record<string, unknown> = Record<string, unk
 }
 
 const TIMED_OUT = Symbol("timed out");
+/** Entries `replayAll()` reads from the failure sink per call. */
+const REPLAY_PAGE_SIZE = 100;
 const DEFAULT_RECOVERY_INTERVAL_MS = 5_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
@@ -539,11 +544,24 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     },
     replay,
     async replayAll() {
+      // A page at a time, in key order, starting at this provider's keys (one sink may serve
+      // several receivers); a sink that ignores paging returns everything at once, or repeats
+      // a page it already returned: both end the loop.
       const outcomes: ReplayOutcome[] = [];
-      for (const entry of await failures.list()) {
-        if (entry.provider === provider.id) outcomes.push(await replay(entry.key));
+      const prefix = `${provider.id}:`;
+      let after = prefix;
+      let previous = new Set<string>();
+      for (;;) {
+        const page = await failures.list({ limit: REPLAY_PAGE_SIZE, after });
+        const fresh = page.filter((entry) => !previous.has(entry.key));
+        for (const entry of fresh) {
+          if (entry.provider === provider.id) outcomes.push(await replay(entry.key));
+        }
+        const last = page[page.length - 1];
+        if (fresh.length === 0 || page.length !== REPLAY_PAGE_SIZE || last === undefined || !last.key.startsWith(prefix)) return outcomes;
+        previous = new Set(page.map((entry) => entry.key));
+        after = last.key;
       }
-      return outcomes;
     },
     recover,
     close(closeOptions) {

@@ -51,19 +51,47 @@ export interface FailedDelivery {
 }
 
 /**
+ * One page of {@link FailureSink.list}: entries in key order, after a key (Stripe's
+ * `starting_after`). A page shorter than `limit` is the last one.
+ *
+ * @example
+ * ```ts
+ * let page = await hooks.failures.list({ limit: 100 });
+ * while (page.length > 0) {
+ *   for (const failed of page) console.log(failed.key, failed.reason);
+ *   if (page.length < 100) break;
+ *   page = await hooks.failures.list({ limit: 100, after: page.at(-1)!.key });
+ * }
+ * ```
+ */
+export interface FailureListOptions {
+  /** At most this many entries (at least 1). */
+  limit: number;
+  /** Only entries whose key sorts after this one: the last key of the previous page. */
+  after?: string | undefined;
+}
+
+/**
  * Where deliveries that would otherwise be lost are kept (dead letters). Methods may be
  * sync or async.
  *
  * @example
  * ```ts
  * for (const failed of await hooks.failures.list()) console.log(failed.name, failed.error);
+ * const firstPage = await hooks.failures.list({ limit: 100 }); // in key order; next: { limit: 100, after: firstPage.at(-1)!.key }
  * ```
  */
 export interface FailureSink {
   /** Stores an entry; an existing entry with the same key is replaced (keep `attempts` counting). */
   put(entry: FailedDelivery): void | Promise<void>;
   get(key: string): FailedDelivery | undefined | Promise<FailedDelivery | undefined>;
-  list(): readonly FailedDelivery[] | Promise<readonly FailedDelivery[]>;
+  /**
+   * Without options, every entry (oldest first where the sink knows). With `{ limit, after }`,
+   * one page: at most `limit` entries in key order, keys after `after` — a large sink is read
+   * a page at a time (`replayAll()` does). A sink that ignores the options returns everything,
+   * which `replayAll()` copes with; {@link pageFailures} implements them over an array.
+   */
+  list(options?: FailureListOptions): readonly FailedDelivery[] | Promise<readonly FailedDelivery[]>;
   delete(key: string): void | Promise<void>;
 }
 
@@ -145,8 +173,9 @@ export class MemoryFailureSink implements FailureSink {
   get(key: string): FailedDelivery | undefined {
     return this.#entries.get(key)?.entry;
   }
-  list(): readonly FailedDelivery[] {
-    return Array.from(this.#entries.values(), (kept) => kept.entry);
+  list(options?: FailureListOptions): readonly FailedDelivery[] {
+    const all = Array.from(this.#entries.values(), (kept) => kept.entry);
+    return options === undefined ? all : pageFailures(all, options);
   }
   delete(key: string): void {
     const kept = this.#entries.get(key);
@@ -195,4 +224,27 @@ function entrySize(entry: FailedDelivery): number {
     }
   }
   return size;
+}
+
+/**
+ * One page of entries, as {@link FailureSink.list} returns it for `{ limit, after }`: sorted
+ * by key, keys after `after`, at most `limit`. For sinks that hold their entries in an array
+ * or a map.
+ *
+ * @example
+ * ```ts
+ * const entries = new Map<string, FailedDelivery>();
+ * const sink: FailureSink = {
+ *   put: (entry) => void entries.set(entry.key, entry),
+ *   get: (key) => entries.get(key),
+ *   list: (options) => (options === undefined ? [...entries.values()] : pageFailures(entries.values(), options)),
+ *   delete: (key) => void entries.delete(key),
+ * };
+ * ```
+ */
+export function pageFailures(entries: Iterable<FailedDelivery>, options: FailureListOptions): FailedDelivery[] {
+  const limit = Math.max(1, Math.floor(options.limit));
+  const after = options.after;
+  const sorted = [...entries].filter((entry) => after === undefined || entry.key > after).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return sorted.slice(0, limit);
 }

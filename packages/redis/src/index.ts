@@ -12,4 +12,4 @@ export type { CreateRedisClientOptions } from "./create-redis-client.js";
 export type { RedisClient, RedisConnectionOptions } from "./redis-connection.js";
 export { FailureDecryptionError } from "./failure-encryption.js";
 export type { EncryptionKey } from "./failure-encryption.js";
-export { DEFAULT_KEY_PREFIX, MAX_LITERAL_KEY_LENGTH, dedupeRedisKey, failuresRedisKey } from "./redis-keys.js";
+export { DEFAULT_KEY_PREFIX, MAX_LITERAL_KEY_LENGTH, dedupeRedisKey, failuresIndexRedisKey, failuresRedisKey } from "./redis-keys.js";

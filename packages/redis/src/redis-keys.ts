@@ -52,6 +52,20 @@ export function failuresRedisKey(prefix: string): string {
 }
 
 /**
+ * The Redis key of the failure sink's index: a sorted set of the sink's keys (all scored 0,
+ * so in key order), which `list({ limit, after })` pages through without reading the whole
+ * hash.
+ *
+ * @example
+ * ```ts
+ * failuresIndexRedisKey("credhooks:"); // "credhooks:failures:keys" — redis-cli ZRANGE credhooks:failures:keys 0 9
+ * ```
+ */
+export function failuresIndexRedisKey(prefix: string): string {
+  return `${prefix}failures:keys`;
+}
+
+/**
  * The Redis key of a queue's inbox: a sorted set whose members are the Redis keys of the
  * queue's entries (see {@link dedupeRedisKey}), scored by when each is due (ms, Redis clock).
  * Not declared to Redis Cluster by the scripts: keep every key of one prefix in one slot
