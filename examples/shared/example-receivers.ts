@@ -27,7 +27,8 @@ export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
     ["truvera", truvera({ token: credential(env, "TRUVERA_TOKEN") })],
     ["crossmint", crossmint({ secret: credential(env, "CROSSMINT_SECRET") })],
     // SOVRIN_JWKS (inline JSON) wins over SOVRIN_JWKS_URL; neither set: the development JWKS.
-    ["sovrin", sovrin({ jwks: env["SOVRIN_JWKS"] || env["SOVRIN_JWKS_URL"] || credential(env, "SOVRIN_JWKS") })],
+    // SOVRIN_PUBLIC_ORIGIN: the URL Sovrin posts to, for a server behind a proxy (publicOrigin).
+    ["sovrin", sovrin({ jwks: env["SOVRIN_JWKS"] || env["SOVRIN_JWKS_URL"] || credential(env, "SOVRIN_JWKS"), ...(env["SOVRIN_PUBLIC_ORIGIN"] ? { publicOrigin: env["SOVRIN_PUBLIC_ORIGIN"] } : {}) })],
     ["acapy", acapy({ apiKey: credential(env, "ACAPY_API_KEY") })],
   ];
   return receivers.map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider }));
