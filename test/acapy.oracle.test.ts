@@ -97,7 +97,7 @@ describe.each(adapters)("ACA-Py's own deliveries on $name", (adapter) => {
     expect(a!["connection_id"]).not.toBe(b!["connection_id"]);
     const { app, hooks } = mount(adapter);
     const connections: unknown[] = [];
-    hooks[0]!.on("out_of_band.done", (event) => void connections.push(event.payload.record.connection_id));
+    hooks[0]!.on("out_of_band.done", (event) => void connections.push((event.payload as { record: { connection_id?: string } }).record.connection_id));
     expect((await replay(app, alice)).body).toEqual({ received: true });
     expect((await replay(app, bob)).body).toEqual({ received: true });
     expect(connections).toEqual([a!["connection_id"], b!["connection_id"]]);
