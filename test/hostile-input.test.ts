@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ERROR_STATUS, type Logger, type MetricEvent, type WebhookEvent, type Webhooks } from "@credhooks/core";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ERROR_STATUS, MemoryFailureSink, type Logger, type MetricEvent, type WebhookEvent, type Webhooks } from "@credhooks/core";
+import { proven } from "@credhooks/core/providers/proven";
+import { sovrin } from "@credhooks/core/providers/sovrin";
 import { adapters, type AdapterHarness } from "./support/adapters.js";
 import { parseRawResponse, startHostileServer, type HostileServer, type RawRequest, type RawResponse } from "./support/hostile-client.js";
 import {
@@ -30,7 +33,7 @@ import {
   type ProviderKit,
 } from "./support/hostile-kits.js";
 import { CROSSMINT_SECRET, CROSSMINT_WRONG_SECRET } from "./fixtures/crossmint/index.js";
-import { signWithHms } from "./fixtures/sovrin/sign-with-hms.js";
+import { jwksOf, signWithHms } from "./fixtures/sovrin/sign-with-hms.js";
 
 // The hostile-input suite (issue 6, part 7). Thousands of malformed, forged, stale, replayed
 // and oversized deliveries go to every provider on every adapter, through a real socket.
@@ -41,6 +44,11 @@ import { signWithHms } from "./fixtures/sovrin/sign-with-hms.js";
 // counts, so every run generates the same ones. Adapter-independent categories spread their
 // cases over the adapters (each case runs on one or two of them); the final test prints how
 // many requests each category sent.
+//
+// Issue 15 (an independent red team's findings) added ACA-Py and the categories at the end of
+// each adapter's suite: header credentials checked before the body is parsed, dedupe ids
+// that used to collide, a read deadline on slow bodies, a full failure sink, a small-order
+// key in a JWKS, and tenant ids under two spellings.
 
 const SEED = 0x5eed_c4ed;
 const MiB = 1024 * 1024;
@@ -311,9 +319,16 @@ const hostileMembers = fc
 
 const printable = (min: number, max: number) => fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: min, maxLength: max });
 
-/** What credhooks answers a body of random bytes that carries no credentials. */
-function randomBytesExpectation(bytes: Uint8Array): Expectation {
-  if (bytes.length === 0) return UNAUTHORIZED;
+/** Providers whose credential is an X-API-Key header. */
+const API_KEY_KITS: ReadonlySet<string> = new Set(["proven", "lissi", "acapy"]);
+
+/**
+ * What credhooks answers a body of random bytes that carries no credentials: 401 where the
+ * credential is in a header (checked before the body is decoded); for Truvera, whose token
+ * is in the body, 400 when the bytes are not JSON.
+ */
+function randomBytesExpectation(kit: ProviderKit, bytes: Uint8Array): Expectation {
+  if (bytes.length === 0 || kit.credentialHeaders.length > 0) return UNAUTHORIZED;
   try {
     JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
     return UNAUTHORIZED;
@@ -524,11 +539,11 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
     let n = 0;
     for (const kit of kits) {
       for (const bytes of sample(fc.uint8Array({ maxLength: 64 }), 3, salt(++n))) {
-        await expectAnswer(ctx, kit, "random bytes", Buffer.from(bytes).toString("hex").slice(0, 24), post(kit.shapes[0]!.path, jsonOnly(), Buffer.from(bytes)), randomBytesExpectation(bytes));
+        await expectAnswer(ctx, kit, "random bytes", Buffer.from(bytes).toString("hex").slice(0, 24), post(kit.shapes[0]!.path, jsonOnly(), Buffer.from(bytes)), randomBytesExpectation(kit, bytes));
       }
       for (const text of sample(fc.string({ unit: fc.constantFrom("{", "}", "[", "]", '"', ":", ",", "1", "e", "-", ".", " ", "\\", "u", "n", "t", "\n"), maxLength: 24 }), 2, salt(++n))) {
         const bytes = Buffer.from(text);
-        await expectAnswer(ctx, kit, "random bytes", `JSON-ish ${JSON.stringify(text)}`, post(kit.shapes[0]!.path, jsonOnly(), bytes), randomBytesExpectation(bytes));
+        await expectAnswer(ctx, kit, "random bytes", `JSON-ish ${JSON.stringify(text)}`, post(kit.shapes[0]!.path, jsonOnly(), bytes), randomBytesExpectation(kit, bytes));
       }
     }
     await settle(ctx);
@@ -599,7 +614,8 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
     // Prototype names as event names are events credhooks does not know.
     const names = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
     for (const kit of kits) {
-      const eventAt: Record<string, JsonPath> = { proven: ["event"], truvera: ["event"], crossmint: ["type"], sovrin: ["event", "type"] };
+      // ACA-Py names events <topic>.<state>: a state that is not a word leaves the bare topic, also unknown.
+      const eventAt: Record<string, JsonPath> = { proven: ["event"], truvera: ["event"], crossmint: ["type"], sovrin: ["event", "type"], acapy: ["state"] };
       for (const name of names) {
         if (!turn(k++)) continue;
         if (kit.id === "lissi") {
@@ -656,7 +672,7 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
         // Benign repeats: Svix signatures are a space-separated list, and a repeated
         // structured dictionary keeps its last member, so they still verify.
         if (name !== "svix-signature" && name !== "signature" && name !== "signature-input") {
-          const duplicateCode = kit.id === "proven" || kit.id === "lissi" ? reject(401, "INVALID_CREDENTIALS") : reject(401, "INVALID_SIGNATURE");
+          const duplicateCode = API_KEY_KITS.has(kit.id) ? reject(401, "INVALID_CREDENTIALS") : reject(401, "INVALID_SIGNATURE");
           await expectAnswer(ctx, kit, "headers", `${name} twice`, post(shape.path, [...g.headers, [name, value]], g.body), duplicateCode);
         }
         if (!turn(k++)) continue;
@@ -669,7 +685,7 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
         const f = await fresh();
         await expectAnswer(ctx, kit, "headers", "no credential header", post(shape.path, without(f.headers, ...kit.credentialHeaders), f.body), reject(401, "MISSING_CREDENTIALS"));
       }
-      if (kit.id === "proven" || kit.id === "lissi") {
+      if (API_KEY_KITS.has(kit.id)) {
         const key = headerOf(headers, "x-api-key");
         for (const [label, pair] of [["wrong then right", ["wrong", key]], ["right then wrong", [key, "wrong"]]] as const) {
           const f = await fresh();
@@ -726,7 +742,7 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
     for (const kit of kits) {
       const shape = kit.shapes[0]!;
       const fresh = (): string => JSON.stringify(shape.envelope(uid()));
-      if (kit.id === "proven" || kit.id === "lissi") {
+      if (API_KEY_KITS.has(kit.id)) {
         const real = headerOf(await kit.authenticate(shape.path, "{}"), "x-api-key");
         const guesses = sample(printable(1, 96), 8, ++n).filter((guess) => guess !== real);
         for (const key of [...guesses, real.toUpperCase(), real.slice(0, -1), real + "x", `Bearer ${real}`]) {
@@ -915,6 +931,194 @@ describe.each(adapters.map((adapter, index) => ({ adapter, index, name: adapter.
       }
     }
     await settle(ctx);
+  });
+
+  // ------------------------------------------------------------------ issue 15: the red team's findings
+
+  it("checks header credentials before decoding: a wrong credential on a megabyte of nested arrays is 401 without a JSON.parse of it", async () => {
+    const nested = deepArray(MiB / 2 - 64);
+    const now = String(Math.floor(Date.now() / 1000));
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      for (const kit of kits) {
+        const shape = kit.shapes[0]!;
+        const wrong: Record<ProviderKit["id"], [Array<[string, string]>, string]> = {
+          proven: [[...jsonOnly(), ["x-api-key", "wrong-key"]], nested],
+          lissi: [[...jsonOnly(), ["x-api-key", "wrong-key"]], nested],
+          acapy: [[...jsonOnly(), ["x-api-key", "wrong-key"]], nested],
+          crossmint: [[...jsonOnly(), ["svix-id", `msg_${uid()}`], ["svix-timestamp", now], ["svix-signature", `v1,${Buffer.alloc(32).toString("base64")}`]], nested],
+          sovrin: [jsonOnly(), nested],
+          // Truvera's token is in the body: found by a scan of it, never a parse.
+          truvera: [jsonOnly(), `{"token":"wrong-token","event":"did_create","data":{"deep":${deepArray(MiB / 2 - 128)}}}`],
+        };
+        const [headers, body] = wrong[kit.id];
+        parse.mockClear();
+        await expectAnswer(ctx, kit, "parse before auth", "wrong credential, 1 MB of nested arrays", post(shape.path, headers, body), UNAUTHORIZED);
+        const big = parse.mock.calls.filter(([text]) => typeof text === "string" && text.length > 64 * 1024).length;
+        if (big > 0) ctx.failures.push(`${kit.id} · parse before auth: the body was JSON.parse'd ${big} time(s) before its 401`);
+      }
+    } finally {
+      parse.mockRestore();
+    }
+    await settle(ctx);
+  });
+
+  it("keeps distinct events apart whose ids used to collide (colons in Proven's parts, numbers JSON.parse merges)", async () => {
+    const byId = (id: string): ProviderKit => kits.find((kit) => kit.id === id)!;
+    const pair = async (kit: ProviderKit, label: string, path: string, first: string, second: string, expected: Expectation = accept()): Promise<void> => {
+      await expectAnswer(ctx, kit, "colliding ids", `${label} (first)`, await authed(kit, path, first), expected);
+      await expectAnswer(ctx, kit, "colliding ids", `${label} (second, not a duplicate)`, await authed(kit, path, second), expected);
+    };
+    const provenKit = byId("proven");
+    const r = `r-${uid()}`;
+    await pair(provenKit, "cred_ex_id r + state done vs cred_ex_id r:done", provenKit.base, JSON.stringify({ event: "credentials:done", webhook: { cred_ex_id: r, state: "done" } }), JSON.stringify({ event: "credentials:done", webhook: { cred_ex_id: `${r}:done` } }));
+    const u = `u-${uid()}`;
+    await pair(provenKit, "event ext:u + id z vs event ext + id u:z", provenKit.base, JSON.stringify({ event: `ext:${u}`, webhook: { cred_ex_id: "z" } }), JSON.stringify({ event: "ext", webhook: { cred_ex_id: `${u}:z` } }), accept(true));
+    for (const kit of [byId("truvera"), byId("lissi")]) {
+      const shape = kit.shapes[0]!;
+      const id = uid();
+      const at = kit.id === "truvera" ? ["data"] : [];
+      await pair(kit, '"n": 1e999 vs "n": null', shape.path, withMembers(shape.envelope(id), at, '"n":1e999'), withMembers(shape.envelope(id), at, '"n":null'));
+      const big = uid();
+      await pair(kit, "integers JSON.parse rounds to one number", shape.path, withMembers(shape.envelope(big), at, '"n":9007199254740993'), withMembers(shape.envelope(big), at, '"n":9007199254740992'));
+    }
+    const acapyKit = byId("acapy");
+    const c = `c-${uid()}`;
+    const record = acapyKit.shapes[0]!.envelope(c) as Record<string, unknown>;
+    const { state: _state, ...stateless } = record;
+    // The second has no state: its event is the bare topic, unknown to credhooks (onUnhandled).
+    await expectAnswer(ctx, acapyKit, "colliding ids", "connection c + state active", await authed(acapyKit, acapyKit.shapes[0]!.path, JSON.stringify(record)), accept());
+    await expectAnswer(ctx, acapyKit, "colliding ids", "connection c:active, no state (not a duplicate)", await authed(acapyKit, acapyKit.shapes[0]!.path, JSON.stringify({ ...stateless, connection_id: `${c}:active` })), accept(true));
+    await settle(ctx);
+  });
+
+  it("answers 408 REQUEST_TIMEOUT to a body that stalls or trickles, and closes the connection", async () => {
+    const kit = kits[0]!;
+    const built = adapter.build([{ path: kit.mount, options: { provider: kit.provider(), bodyTimeoutMs: 400 } }]);
+    const server = await startHostileServer(built.app);
+    try {
+      const shape = kit.shapes[0]!;
+      const body = JSON.stringify(shape.envelope(uid()));
+      const head = `POST ${shape.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${(await kit.authenticate(shape.path, body)).map(([k, v]) => `${k}: ${v}\r\n`).join("")}Content-Length: ${body.length}\r\n\r\n`;
+      const cases: Array<[string, { trickle?: string; everyMs?: number }]> = [
+        ["stalls after 10 bytes", {}],
+        // Bytes keep coming, one every 50 ms: the deadline is for the whole body, not between bytes.
+        ["trickles a byte every 50 ms", { trickle: body.slice(10), everyMs: 50 }],
+      ];
+      for (const [label, options] of cases) {
+        tally("read deadline");
+        const started = Date.now();
+        const { answer, closedAfterMs } = await server.hold(head + body.slice(0, 10), { ...options, waitMs: 4000 });
+        const res = parseRawResponse(answer);
+        const code = parseError(res?.text ?? "")?.code;
+        if (res?.status !== 408 || code !== "REQUEST_TIMEOUT") ctx.failures.push(`${kit.id} · read deadline · ${label}: expected 408 REQUEST_TIMEOUT, got ${res?.status ?? "no answer"} ${code ?? ""}`);
+        if (res !== undefined && res.headers["connection"] !== "close") ctx.failures.push(`${kit.id} · read deadline · ${label}: 408 without Connection: close`);
+        if (closedAfterMs === undefined) ctx.failures.push(`${kit.id} · read deadline · ${label}: the connection was still open after 4 s`);
+        if (Date.now() - started < 350) ctx.failures.push(`${kit.id} · read deadline · ${label}: answered before the deadline`);
+      }
+    } finally {
+      await server.close();
+      await built.hooks[0]!.close();
+    }
+    await settle(ctx);
+  });
+
+  it("loses nothing silently when the in-memory failure sink is full: Lissi (never redelivers) gets a non-2xx, and the refusal is logged", async () => {
+    const kit = kits.find((k) => k.id === "lissi")!;
+    const logs: string[] = [];
+    const failures = new MemoryFailureSink({ maxEntries: 2 });
+    const built = adapter.build([{ path: kit.mount, options: { provider: kit.provider(), failures, logger: recordingLogger(logs) } }]);
+    const hooks = built.hooks[0]!;
+    let ran = 0;
+    hooks.onAny(() => void ran++);
+    const server = await startHostileServer(built.app);
+    try {
+      const unknown = async (): Promise<RawResponse> => {
+        tally("full failure sink");
+        return server.send(await authed(kit, `${kit.base}/widgets/${uid()}/explode`, '{"n":1}'));
+      };
+      const answers = [await unknown(), await unknown(), await unknown()];
+      const statuses = answers.map((a) => `${a.status} ${parseError(a.text)?.code ?? (parseJson(a.text)?.["unhandled"] === true ? "unhandled" : "")}`);
+      expect(statuses).toEqual(["200 unhandled", "200 unhandled", "503 STORE_UNAVAILABLE"]);
+      tally("full failure sink");
+      const invalid = await server.send(await authed(kit, `${kit.base}/connections/${uid()}/update`, '{"state":42}'));
+      expect([invalid.status, parseError(invalid.text)?.code]).toEqual([400, "INVALID_PAYLOAD"]);
+      expect(logs.filter((line) => line.startsWith("error credhooks: the failure sink could not store a delivery") && line.includes("failure sink is full"))).toHaveLength(2);
+      expect(failures.size).toBe(2);
+      // A valid event needs no room in the sink.
+      const valid = await server.send(await validDelivery(kit));
+      expect(valid.status).toBe(200);
+      expect(ran).toBe(4); // the handlers of the three unknown events ran; the third could not be kept
+    } finally {
+      await server.close();
+      await hooks.close();
+    }
+  });
+
+  it("refuses a small-order key in a JWKS instead of accepting a signature made by nobody", async () => {
+    const kit = kits.find((k) => k.id === "sovrin")!;
+    // The identity point (x = 01 00 … 00): with R = identity and S = 0, Ed25519 verifies any message.
+    const identity = { kty: "OKP", crv: "Ed25519", x: Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]).toString("base64url"), kid: "nobody" };
+    const provider = sovrin({ jwks: (tenantId) => (tenantId === TENANT ? { keys: [identity, ...jwksOf(sovrinKey).keys] } : undefined) });
+    const built = adapter.build([{ path: kit.mount, options: { provider } }]);
+    const hooks = built.hooks[0]!;
+    let ran = 0;
+    hooks.onAny(() => void ran++);
+    const server = await startHostileServer(built.app);
+    try {
+      const shape = kit.shapes[0]!;
+      const body = JSON.stringify(shape.envelope(uid()));
+      const forged = Buffer.concat([Buffer.from([1]), Buffer.alloc(63)]).toString("base64");
+      const headers: Array<[string, string]> = [
+        ...jsonOnly(),
+        ["content-digest", `sha-256=:${createHash("sha256").update(body).digest("base64")}:`],
+        ["signature-input", `sig1=("@method" "@path" "@authority" "content-digest");created=${Math.floor(Date.now() / 1000)};keyid="nobody";alg="ed25519"`],
+        ["signature", `sig1=:${forged}:`],
+      ];
+      tally("small-order keys");
+      const res = await server.send(post(shape.path, headers, body));
+      expect([res.status, parseError(res.text)?.code, ran]).toEqual([401, "UNKNOWN_KEY", 0]);
+      expect(parseError(res.text)?.message).toMatch(/refuses that key: .*small-order point/);
+      // The JWKS's genuine key still serves.
+      tally("small-order keys");
+      const genuine = await server.send(await authed(kit, shape.path, JSON.stringify(shape.envelope(uid()))));
+      expect([genuine.status, ran]).toEqual([200, 1]);
+    } finally {
+      await server.close();
+      await hooks.close();
+    }
+  });
+
+  it("takes tenant ids as in the URL, decoded once; canonicalTenantId makes /ACME the same tenant, and the same event, as /acme", async () => {
+    const kit = kits[0]!;
+    const shape = kit.shapes[0]!;
+    // A resolver that ignores case, as a database lookup may.
+    const apiKey = (tenantId: string | undefined): string | undefined => (tenantId?.toLowerCase() === TENANT ? headerOf(jsonKeyHeaders, "x-api-key") : undefined);
+    const jsonKeyHeaders = (await kit.authenticate(shape.path, "{}")) as Array<[string, string]>;
+    for (const canonical of [false, true]) {
+      const built = adapter.build([{ path: kit.mount, options: { provider: proven({ apiKey }), ...(canonical ? { canonicalTenantId: (id: string) => id.normalize("NFC").toLowerCase() } : {}) } }]);
+      const hooks = built.hooks[0]!;
+      const tenants: Array<string | undefined> = [];
+      hooks.onAny((event: WebhookEvent<string, unknown>) => void tenants.push(event.tenantId));
+      const server = await startHostileServer(built.app);
+      try {
+        const body = JSON.stringify(shape.envelope(uid()));
+        const to = (tenant: string): RawRequest => post(shape.path.replace(`/events/${TENANT}/`, `/events/${tenant}/`), jsonKeyHeaders, body);
+        const answers: string[] = [];
+        for (const tenant of ["acme", "ACME", "%61cme", "%2561cme"]) {
+          tally("tenant spellings");
+          const res = await server.send(to(tenant));
+          answers.push(`${res.status}${parseJson(res.text)?.["duplicate"] === true ? " duplicate" : ""}`);
+        }
+        // "%61cme" is "acme" decoded once; "%2561cme" decodes once to "%61cme", never twice.
+        expect({ canonical, answers, tenants }).toEqual(
+          canonical ? { canonical, answers: ["200", "200 duplicate", "200 duplicate", "401"], tenants: ["acme"] } : { canonical, answers: ["200", "200", "200 duplicate", "401"], tenants: ["acme", "ACME"] },
+        );
+      } finally {
+        await server.close();
+        await hooks.close();
+      }
+    }
   });
 
   it("keeps the authenticated deliveries it could not handle without any configured credential", async () => {

@@ -37,6 +37,12 @@ export interface HostileServer {
   session(): { send(request: RawRequest): Promise<RawResponse>; close(): void };
   /** Writes raw bytes on a fresh connection, half-closes it, and returns whatever came back (maybe nothing). */
   sendRaw(bytes: Buffer | string, waitMs?: number): Promise<string>;
+  /**
+   * A slow sender: writes `head` on a fresh connection and keeps it open without ending it,
+   * then writes `trickle` one character every `everyMs` (if given). Returns what came back
+   * and when the server closed the connection (undefined if it had not after `waitMs`).
+   */
+  hold(head: string, options: { trickle?: string; everyMs?: number; waitMs: number }): Promise<{ answer: string; closedAfterMs: number | undefined }>;
   close(): Promise<void>;
 }
 
@@ -106,11 +112,42 @@ export async function startHostileServer(listener: RequestListener): Promise<Hos
       setTimeout(finish, waitMs);
     });
 
+  const hold = (head: string, options: { trickle?: string; everyMs?: number; waitMs: number }): Promise<{ answer: string; closedAfterMs: number | undefined }> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const socket = connect(port, "127.0.0.1");
+      const chunks: Buffer[] = [];
+      let closedAfterMs: number | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        clearInterval(timer);
+        clearTimeout(deadline);
+        socket.destroy();
+        resolve({ answer: Buffer.concat(chunks).toString("latin1"), closedAfterMs });
+      };
+      const deadline = setTimeout(finish, options.waitMs);
+      socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+      socket.on("error", () => {});
+      socket.on("close", () => {
+        closedAfterMs = Date.now() - started;
+        finish();
+      });
+      socket.write(head);
+      const rest = options.trickle ?? "";
+      let at = 0;
+      if (rest.length > 0) {
+        timer = setInterval(() => {
+          if (at < rest.length && !socket.destroyed) socket.write(rest[at++]!);
+        }, options.everyMs ?? 100);
+      }
+    });
+
   return {
     port,
     send,
     session,
     sendRaw,
+    hold,
     async close() {
       agent.destroy();
       server.closeAllConnections();

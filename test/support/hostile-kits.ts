@@ -1,10 +1,13 @@
+import { isUtf8 } from "node:buffer";
 import { createHmac } from "node:crypto";
 import type { Provider } from "@credhooks/core";
+import { acapy } from "@credhooks/core/providers/acapy";
 import { crossmint } from "@credhooks/core/providers/crossmint";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
 import { sovrin } from "@credhooks/core/providers/sovrin";
 import { truvera } from "@credhooks/core/providers/truvera";
+import { acapyFixtures } from "../fixtures/acapy/index.js";
 import { CROSSMINT_SECRET, crossmintFixture, svixHeaders } from "../fixtures/crossmint/index.js";
 import { CONNECTION_ID, lissiFixture } from "../fixtures/lissi/index.js";
 import { provenFixtures } from "../fixtures/proven/index.js";
@@ -74,7 +77,7 @@ export interface AuthOptions {
 
 /** Everything the suite needs to know about one provider. */
 export interface ProviderKit {
-  id: "proven" | "lissi" | "truvera" | "crossmint" | "sovrin";
+  id: "proven" | "lissi" | "truvera" | "crossmint" | "sovrin" | "acapy";
   /** Mount pattern. */
   mount: string;
   /** The tenant's mount point. */
@@ -268,10 +271,16 @@ const crossmintKit: ProviderKit = {
   mount: "/events/:tenantId/crossmint",
   base: crossmintBase,
   provider: () => crossmint({ secret: (tenantId) => (tenantId === TENANT ? CROSSMINT_SECRET : undefined) }),
-  authenticate: async (_path, body, options = {}) => [
-    ...contentType(),
-    ...Object.entries(svixHeaders({ body, id: options.id ?? `msg_${uid()}`, ...(options.at ? { at: options.at } : {}), ...(options.secret ? { secret: options.secret } : {}) })),
-  ],
+  authenticate: async (_path, body, options = {}) => {
+    const id = options.id ?? `msg_${uid()}`;
+    // The svix package signs strings: bytes that are not UTF-8 (the invalid-UTF-8 cases) are
+    // signed here by Svix's published algorithm, so they reach the JSON check authenticated.
+    if (Buffer.isBuffer(body) && !isUtf8(body)) {
+      const timestamp = String(Math.floor((options.at ?? new Date()).getTime() / 1000));
+      return [...contentType(), ["svix-id", id], ["svix-timestamp", timestamp], ["svix-signature", svixSign(options.secret ?? CROSSMINT_SECRET, id, timestamp, body)]];
+    }
+    return [...contentType(), ...Object.entries(svixHeaders({ body, id, ...(options.at ? { at: options.at } : {}), ...(options.secret ? { secret: options.secret } : {}) }))];
+  },
   credentialHeaders: ["svix-id", "svix-timestamp", "svix-signature"],
   // The signing secret and its key material; data.secret is the user's credential key.
   secrets: [CROSSMINT_SECRET, CROSSMINT_SECRET.slice("whsec_".length)],
@@ -373,8 +382,43 @@ const sovrinKit: ProviderKit = {
   ],
 };
 
+// ---------------------------------------------------------------- ACA-Py
+const ACAPY_KEY = "acapy-hostile-key-3f9a61c07e";
+const acapyConnection = acapyFixtures.find((f) => f.event === "connections.active")!.body;
+const acapyBase = `/events/${TENANT}/acapy`;
+// Every text field of an ACA-Py record is optional and nullable.
+const acapyText = ["rfc23_state", "their_role", "my_did", "their_did", "their_label", "invitation_key", "invitation_msg_id", "invitation_mode", "accept", "alias", "connection_protocol", "created_at", "updated_at"] as const;
+
+const acapyKit: ProviderKit = {
+  id: "acapy",
+  mount: "/events/:tenantId/acapy",
+  base: acapyBase,
+  provider: () => acapy({ apiKey: (tenantId) => (tenantId === TENANT ? ACAPY_KEY : undefined) }),
+  authenticate: async () => [...contentType(), ["x-api-key", ACAPY_KEY]],
+  credentialHeaders: ["x-api-key"],
+  secrets: [ACAPY_KEY],
+  shapes: [
+    {
+      name: "connections.active",
+      // ACA-Py posts the bare record to <webhook url>/topic/<topic>/.
+      path: `${acapyBase}/topic/connections/`,
+      envelope: (id) => ({ ...acapyConnection, connection_id: id }),
+      wrongType: rules([
+        [[], requiredObject],
+        [["connection_id"], requiredString],
+        // A record without a usable state is named by its topic alone: an event credhooks
+        // does not know, answered 2xx and handed to onUnhandled.
+        [["state"], () => accept(true)],
+        ...acapyText.map((field): readonly [JsonPath, FieldRule] => [[field], nullableString]),
+      ]),
+      objectPaths: [[]],
+      payloadPath: [],
+    },
+  ],
+};
+
 /** Every provider of the suite. */
-export const kits: readonly ProviderKit[] = [provenKit, lissiKit, truveraKit, crossmintKit, sovrinKit];
+export const kits: readonly ProviderKit[] = [provenKit, lissiKit, truveraKit, crossmintKit, sovrinKit, acapyKit];
 
 /** Every configured credential of every provider. */
 export const configuredSecrets: readonly string[] = kits.flatMap((kit) => kit.secrets);
