@@ -149,10 +149,11 @@ describe.each(adapters)("ACA-Py on $name", (adapter) => {
     const newState = { ...acapyFixtures[0]!.body, state: "hibernating" };
     const res = await post(app, "connections", newState);
     expect([res.status, res.body]).toEqual([200, { received: true, unhandled: true }]);
-    const ping = { comment: "ping", connection_id: "c1", responded: false, state: "received", thread_id: "t1" };
-    expect((await post(app, "ping", ping)).status).toBe(200);
-    expect(unhandled.mock.calls.map(([e]) => (e as WebhookEvent).name)).toEqual(["connections.hibernating", "ping.received"]);
-    expect(unhandled.mock.calls[1]![0]).toMatchObject({ payload: { topic: "ping", state: "received", record: ping }, raw: ping });
+    // A plugin's topic (ACA-Py's own topics are typed).
+    const plugin = { comment: "hello", connection_id: "c1", state: "received", thread_id: "t1" };
+    expect((await post(app, "my_plugin", plugin)).status).toBe(200);
+    expect(unhandled.mock.calls.map(([e]) => (e as WebhookEvent).name)).toEqual(["connections.hibernating", "my_plugin.received"]);
+    expect(unhandled.mock.calls[1]![0]).toMatchObject({ payload: { topic: "my_plugin", state: "received", record: plugin }, raw: plugin });
   });
 
   it("rejects a record without its id, or a body that is not an object, with 400", async () => {
