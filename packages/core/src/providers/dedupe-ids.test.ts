@@ -1,13 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DeliveryContext, HeaderValue, Provider } from "../types.js";
+import { contentHash } from "../hash.js";
 import { acapy } from "./acapy/index.js";
+import { canonicalJson } from "./canonical-json.js";
 import { crossmint } from "./crossmint/index.js";
 import { tupleId } from "./dedupe-id.js";
 import { lissi } from "./lissi/index.js";
 import { proven } from "./proven/index.js";
 import { sovrin } from "./sovrin/index.js";
-import { truvera } from "./truvera/index.js";
+import { truvera, truveraDedupeId } from "./truvera/index.js";
 
 // Dedupe ids must be injective: two deliveries that are different events must never share an
 // id, or the second is answered "200 duplicate" and no handler runs (issue 15, finding 2).
@@ -104,6 +106,9 @@ describe("dedupe ids cannot collide", () => {
     expect(id('{"token":"t","event":"did_create","data":{"n":1e999}}')).not.toBe(id('{"token":"t","event":"did_create","data":{"n":null}}'));
     expect(id('{"token":"t","event":"did_create","data":{"n":9007199254740993}}')).not.toBe(id('{"token":"t","event":"did_create","data":{"n":9007199254740992}}'));
     expect(id('{"token":"t","event":"did_create","data":{"id":"a","id":"b"}}')).not.toBe(id('{"token":"t","event":"did_create","data":{"id":"b"}}'));
+    // Ordinary bodies keep the id they had (a hash of the decoded data): stored keys stay valid.
+    const ordinary = '{"token":"t","event":"credential_issued","data":{"id":"x","byteSize":1.5,"n":[1,-2,{"b":"é\\n","a":null}],"ok":true}}';
+    expect(id(ordinary)).toBe(truveraDedupeId("credential_issued", (JSON.parse(ordinary) as { data: unknown }).data));
     // A retry serialised differently, or after a token rotation, is the same event.
     expect(id('{"token":"t","event":"did_create","data":{"a":1,"b":[2,{"y":1,"x":2}]}}')).toBe(id('{ "data" : { "b" : [ 2 , { "x":2, "y":1 } ], "a" : 1 }, "event":"did_create", "token":"rotated" }'));
 
@@ -133,6 +138,9 @@ describe("dedupe ids cannot collide", () => {
     const sharedId = (event: string, payload: string): string => provider.identify(delivery(provider, `{"event":${JSON.stringify(event)},"payload":${payload}}`)).dedupeId;
     expect(pathId("/connections/c1/update", '{"state":"ACTIVE","n":1e999}')).not.toBe(pathId("/connections/c1/update", '{"state":"ACTIVE","n":null}'));
     expect(sharedId("/connections/c1/update", '{"n": 1, "state":"ACTIVE"}')).toBe(pathId("/connections/c1/update", '{"state":"ACTIVE","n":1}'));
+    // Ordinary bodies keep the id they had (a hash of the decoded body).
+    const ordinary = '{"state":"ACTIVE","theirLabel":"é\\n","n":[1.5,{"b":null,"a":true}]}';
+    expect(pathId("/connections/c1/update", ordinary)).toBe(`/connections/c1/update:${contentHash(canonicalJson(JSON.parse(ordinary)))}`);
 
     const generated = sample(
       fc.record({
