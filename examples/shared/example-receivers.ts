@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Provider, Webhooks } from "@credhooks/core";
+import { setTimeout as delay } from "node:timers/promises";
+import type { CloseResult, Provider, WebhookEvent, Webhooks } from "@credhooks/core";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
 import { truvera } from "@credhooks/core/providers/truvera";
@@ -8,6 +9,7 @@ import { crossmint } from "@credhooks/core/providers/crossmint";
 import { sovrin } from "@credhooks/core/providers/sovrin";
 import { acapy } from "@credhooks/core/providers/acapy";
 import { credential } from "./dev-credentials.js";
+import type { ExampleStore } from "./example-store.js";
 
 /** One provider of the example servers, mounted at `/events/:tenantId/<id>`. */
 export interface ExampleReceiver {
@@ -37,22 +39,35 @@ export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
 /**
  * The example servers' handler: one JSON line on stdout per event whose handlers all
  * succeeded — `{"provider","tenant","event","id"}`, nothing secret. With
+ * `EXAMPLE_HANDLER_DELAY_MS=<ms>` it waits that long before printing (the wait ends early,
+ * as a failure, when `event.signal` aborts: `close()`, or a lost lease). With
  * `EXAMPLE_FAIL_EVENT=<event>` it throws the first time it sees each dedupe id of that
  * event, so the sender's redelivery can be seen succeeding.
  */
 export function addExampleHandlers(hooks: Webhooks<Record<string, unknown>>, env: NodeJS.ProcessEnv, write: (line: string) => void = (line) => process.stdout.write(line + "\n")): void {
   const failEvent = env["EXAMPLE_FAIL_EVENT"];
+  const delayMs = exampleHandlerDelayMs(env);
   const failedOnce = new Set<string>();
-  hooks.onAny((event) => {
+  const finish = (event: WebhookEvent<string, unknown>): void => {
     if (failEvent !== undefined && event.name === failEvent && !failedOnce.has(event.id)) {
       failedOnce.add(event.id);
       throw new Error(`EXAMPLE_FAIL_EVENT: failing the first delivery of ${event.name} ${event.id}`);
     }
     write(JSON.stringify({ provider: event.provider, tenant: event.tenantId ?? null, event: event.name, id: event.id }));
-  });
+  };
+  hooks.onAny((event) => (delayMs > 0 ? delay(delayMs, undefined, { signal: event.signal }).then(() => finish(event)) : finish(event)));
   hooks.onError((error, event) => {
     process.stderr.write(`[credhooks example] ${event.provider} ${event.name} ${event.id}: ${error.errors.map((e) => (e instanceof Error ? e.message : String(e))).join("; ")}\n`);
   });
+}
+
+/** `EXAMPLE_HANDLER_DELAY_MS` from the environment (default 0: no wait). */
+export function exampleHandlerDelayMs(env: NodeJS.ProcessEnv): number {
+  const raw = env["EXAMPLE_HANDLER_DELAY_MS"];
+  if (raw === undefined || raw === "") return 0;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`EXAMPLE_HANDLER_DELAY_MS must be a whole number of ms, got ${JSON.stringify(raw)}`);
+  return ms;
 }
 
 /** `PORT` from the environment (default 3000). */
@@ -62,12 +77,25 @@ export function examplePort(env: NodeJS.ProcessEnv): number {
   return port;
 }
 
+/** What an example server closes on SIGTERM or SIGINT, besides its HTTP server. */
+export interface ExampleShutdown {
+  /** Every receiver the server mounted (`webhooks()` of the adapter: each has `close()`). */
+  receivers: ReadonlyArray<{ close(options?: { timeoutMs?: number }): Promise<CloseResult> }>;
+  /** The store the receivers share, closed last. */
+  store: Pick<ExampleStore, "close">;
+}
+
+/** How long the receivers' `close()` waits for running handlers (their `signal` is aborted at once). */
+const CLOSE_TIMEOUT_MS = 5000;
+
 /**
  * Starts an example server on 127.0.0.1:`PORT` and prints the listening line on stdout;
  * a port already taken is a clear message on stderr and exit code 1. SIGTERM and SIGINT
- * close it.
+ * close every receiver (no new deliveries: 503 `SHUTTING_DOWN`; running handlers are
+ * aborted and their events stay in the inbox for the next start), then the HTTP server and
+ * the store, and exit 0.
  */
-export function serveExample(server: Server, env: NodeJS.ProcessEnv): Server {
+export function serveExample(server: Server, env: NodeJS.ProcessEnv, shutdown?: ExampleShutdown): Server {
   const port = examplePort(env);
   server.on("error", (error: NodeJS.ErrnoException) => {
     process.stderr.write(`[credhooks example] cannot listen on 127.0.0.1:${port}: ${error.code === "EADDRINUSE" ? "the port is in use (set PORT to another one)" : error.message}\n`);
@@ -76,7 +104,33 @@ export function serveExample(server: Server, env: NodeJS.ProcessEnv): Server {
   server.listen(port, "127.0.0.1", () => {
     process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
   });
-  const stop = () => server.close(() => process.exit(0));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      let code = 0;
+      try {
+        const results = await Promise.all((shutdown?.receivers ?? []).map((receiver) => receiver.close({ timeoutMs: CLOSE_TIMEOUT_MS })));
+        const unfinished = results.reduce((sum, result) => sum + result.unfinished, 0);
+        const stopped = results.reduce((sum, result) => sum + result.settled, 0);
+        process.stderr.write(`[credhooks example] ${signal}: receivers closed (${stopped} running event(s) stopped or settled, ${unfinished} left for recovery)\n`);
+        await new Promise<void>((resolve) => {
+          // Keep-alive connections would hold close() open: close each as soon as its last
+          // response is out (the receivers answered every running delivery), all after 1 s.
+          const idle = setInterval(() => server.closeIdleConnections(), 20);
+          const all = setTimeout(() => server.closeAllConnections(), 1000);
+          server.close(() => (clearInterval(idle), clearTimeout(all), resolve()));
+          server.closeIdleConnections();
+        });
+        await shutdown?.store.close();
+      } catch (error) {
+        code = 1;
+        process.stderr.write(`[credhooks example] ${signal}: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+      process.exit(code);
+    })();
+  };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   return server;

@@ -2,17 +2,21 @@ import { createServer } from "node:http";
 import express from "express";
 import { webhooks } from "@credhooks/express";
 import { addExampleHandlers, exampleReceivers, serveExample } from "../../shared/example-receivers.js";
+import { openExampleStore } from "../../shared/example-store.js";
 
 // credhooks on Express: one receiver per provider, under /events/:tenantId/<provider>.
+// CREDHOOKS_STORE picks where claims, the inbox and the failure sink live (memory, redis://…, a file).
+const store = await openExampleStore(process.env);
 const app = express();
 app.disable("x-powered-by");
-for (const receiver of exampleReceivers(process.env)) {
-  const hooks = webhooks({ provider: receiver.provider });
+const receivers = exampleReceivers(process.env).map((receiver) => {
+  const hooks = webhooks({ provider: receiver.provider, ...store.receiverOptions });
   addExampleHandlers(hooks, process.env);
   app.use(receiver.path, hooks);
-}
+  return hooks;
+});
 app.use((_req, res) => {
   res.status(404).json({ error: { code: "UNKNOWN_ROUTE", message: "Webhooks are received at /events/:tenantId/<provider>." } });
 });
 
-serveExample(createServer(app), process.env);
+serveExample(createServer(app), process.env, { receivers, store });

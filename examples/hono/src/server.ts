@@ -3,18 +3,22 @@ import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { webhooks } from "@credhooks/fetch";
 import { addExampleHandlers, exampleReceivers, serveExample } from "../../shared/example-receivers.js";
+import { openExampleStore } from "../../shared/example-store.js";
 
 // credhooks through the fetch handler `(Request) => Promise<Response>`, here on Hono. The
 // same handler serves Next.js route handlers, Bun and Deno.
+// CREDHOOKS_STORE picks where claims, the inbox and the failure sink live (memory, redis://…, a file).
+const store = await openExampleStore(process.env);
 const app = new Hono();
-for (const receiver of exampleReceivers(process.env)) {
-  const hooks = webhooks({ provider: receiver.provider, path: receiver.path });
+const receivers = exampleReceivers(process.env).map((receiver) => {
+  const hooks = webhooks({ provider: receiver.provider, path: receiver.path, ...store.receiverOptions });
   addExampleHandlers(hooks, process.env);
   // Hono hands over the original Request: credhooks reads and authenticates its raw bytes.
   app.all(receiver.path, (c) => hooks(c.req.raw));
   app.all(`${receiver.path}/*`, (c) => hooks(c.req.raw));
-}
+  return hooks;
+});
 app.notFound((c) => c.json({ error: { code: "UNKNOWN_ROUTE", message: "Webhooks are received at /events/:tenantId/<provider>." } }, 404));
 
 // @hono/node-server's request listener drains bodies a handler leaves unread.
-serveExample(createServer(getRequestListener(app.fetch)), process.env);
+serveExample(createServer(getRequestListener(app.fetch)), process.env, { receivers, store });
