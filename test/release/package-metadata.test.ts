@@ -20,6 +20,8 @@ interface Manifest {
   repository?: { type: string; url: string; directory: string };
   keywords?: string[];
   dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
 }
 
 const read = (path: string): Manifest => JSON.parse(readFileSync(path, "utf8")) as Manifest;
@@ -48,6 +50,16 @@ describe.each(packages)("$name", (pkg) => {
     expect(manifest.keywords).toEqual(expect.arrayContaining(["webhooks", "verifiable-credentials"]));
   });
 
+  it("builds when packed (prepack), so `pnpm pack` of a fresh clone packs dist/", () => {
+    expect(manifest.scripts?.["build"]).toBe("tsc -p tsconfig.build.json");
+    expect(manifest.scripts?.["prepack"]).toBe("pnpm run build");
+  });
+
+  it("depends on its siblings by a caret range (workspace:^ is packed as ^<version>), never a pinned or hand-written version", () => {
+    const siblings = Object.entries(manifest.dependencies ?? {}).filter(([name]) => packages.some((other) => other.name === name));
+    for (const [name, range] of siblings) expect(range, name).toBe("workspace:^");
+  });
+
   it("publishes its build, types and changelog, not its tests", () => {
     expect(manifest.files).toEqual(expect.arrayContaining(["dist", "CHANGELOG.md", "!src/**/*.test.ts", "!src/**/*.test-d.ts"]));
     for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
@@ -56,6 +68,17 @@ describe.each(packages)("$name", (pkg) => {
       expect(Object.keys(target as Record<string, string>).filter((condition) => condition !== "source"), subpath).toEqual(["types", "default"]);
     }
     expect(manifest.exports?.["./package.json"]).toBe("./package.json");
+  });
+});
+
+describe("peer ranges", () => {
+  it("cover the current majors that work, each tested: express 4 and 5, koa 2 and 3, ioredis 5 and 6", () => {
+    const peers = (dir: string) => read(join(ROOT, "packages", dir, "package.json")).peerDependencies ?? {};
+    expect(peers("express")["express"]).toBe("^4.17.0 || ^5.0.0"); // test/mounting.test.ts, the conformance suites (express4, express5)
+    expect(peers("koa")["koa"]).toBe("^2.13.0 || ^3.0.0"); // koa2, koa3
+    expect(peers("redis")["ioredis"]).toBe("^5.4.0 || ^6.0.0"); // test/redis-*.test.ts on ioredis 5, test/redis-ioredis6.test.ts on 6
+    const root = read(join(ROOT, "package.json")) as Manifest & { devDependencies: Record<string, string> };
+    expect(root.devDependencies).toMatchObject({ express4: expect.stringMatching(/^npm:express@\^4/), express5: expect.stringMatching(/^npm:express@\^5/), koa2: expect.stringMatching(/^npm:koa@\^2/), koa3: expect.stringMatching(/^npm:koa@\^3/), ioredis: expect.stringMatching(/^\^5/), ioredis6: expect.stringMatching(/^npm:ioredis@\^6/) });
   });
 });
 

@@ -63,7 +63,10 @@ export interface CreateRedisClientOptions {
  */
 export function createRedisClient(options: CreateRedisClientOptions): Redis {
   const logger = options.logger ?? silentLogger;
-  const client = new Redis(options.url, { ...RECOMMENDED_REDIS_OPTIONS, ...options.redisOptions });
+  // ioredis 6 declares `replyMapping` both with and without `| undefined`, so under
+  // exactOptionalPropertyTypes its own RedisOptions does not fit its constructor; the cast
+  // changes no value (ioredis 5 has no `replyMapping`).
+  const client = new Redis(options.url, { ...RECOMMENDED_REDIS_OPTIONS, ...options.redisOptions } as RedisOptions & { replyMapping?: never });
   let failing = false;
   // Without a listener ioredis prints every reconnection failure to stderr; one line per outage is enough.
   client.on("error", (error: unknown) => {
