@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJsonText, scanJson } from "./json-text.js";
+import { canonicalJsonText, memberRange, scanJson } from "./json-text.js";
 
 const parses = (text: string): boolean => {
   try {
@@ -64,6 +64,24 @@ describe("scanJson", () => {
     expect(() => scanJson(`{"token":"t","deep":${deep.slice(1)}}`)).toThrow(expect.objectContaining({ code: "INVALID_JSON" }));
     expect(scanJson(Buffer.from("\uFEFF[]")).root).toBe("array");
     expect(() => scanJson(Buffer.from([0x22, 0xff, 0x22]))).toThrow(expect.objectContaining({ code: "INVALID_JSON" }));
+  });
+});
+
+describe("memberRange", () => {
+  it("finds what scanJson finds in valid JSON, without validating, the last of a repeated name", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), fc.constantFrom("", " ", "\n "), (value, space) => {
+        const text = JSON.stringify(value, null, space.length > 0 ? space.length : undefined);
+        const { members } = scanJson(text);
+        for (const name of [...Object.keys(value), "absent"]) expect(memberRange(text, name)).toEqual(members.get(name));
+      }),
+      { numRuns: 300, seed: 15 },
+    );
+    const repeated = '{"a":1,"b":"x\\\\\\"}","a":[2,{"a":3}]}';
+    const at = memberRange(repeated, "a")!;
+    expect(repeated.slice(at.start, at.end)).toBe('[2,{"a":3}]');
+    expect(memberRange("[1]", "a")).toBeUndefined();
+    expect(memberRange("{}", "a")).toBeUndefined();
   });
 });
 

@@ -83,6 +83,8 @@ class Invalid {
  * position. Linear in the text, whatever its nesting.
  */
 export function scanJson(raw: Uint8Array | string): JsonScan {
+  // Not cached per buffer: a WeakMap entry per delivery costs the garbage collector more
+  // than scanning a webhook-sized body again.
   const text = typeof raw === "string" ? raw : jsonTextOf(raw);
   try {
     return scan(text);
@@ -100,6 +102,12 @@ const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 /** The index after the string lexeme whose opening quote is at `i`; throws Invalid. */
 function stringEnd(text: string, i: number): number {
   i++;
+  // Most strings (names, ids) are short: a plain loop, before paying for a regex call.
+  for (const stop = i + 24; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH || !(c >= 0x20)) break;
+  }
   for (;;) {
     PLAIN_RUN.lastIndex = i;
     PLAIN_RUN.test(text);
@@ -153,10 +161,16 @@ const AFTER_VALUE = 1;
 const NAME = 2;
 
 // One loop, its state in local variables: no closures, which would move the index to the heap.
+// The kind of each open container by depth, reused by every scan (a scan never yields): a
+// typed array allocated per body would cost more than scanning a small one. Bodies deeper
+// than it is long get an array of their own.
+let sharedKinds = new Uint8Array(4096);
+
 function scan(text: string): JsonScan {
   const length = text.length;
-  // The kind of each open container by depth; the depth cannot pass the text's length.
-  const kinds = new Uint8Array(length + 2);
+  // The depth cannot pass the text's length.
+  if (sharedKinds.length < length + 2 && length + 2 <= 65_536) sharedKinds = new Uint8Array(65_536);
+  const kinds = sharedKinds.length >= length + 2 ? sharedKinds : new Uint8Array(length + 2);
   let depth = 0;
   let i = 0;
   let root: JsonScan["root"] | undefined;
@@ -282,6 +296,50 @@ export function canonicalJsonText(text: string, start = 0, end = text.length, ma
 
 const TOO_DEEP = Symbol("too deep");
 
+/**
+ * Where the value of the top-level member `name` of valid JSON `text` (an object) is: the
+ * last one when the name repeats, as `JSON.parse` keeps it; `undefined` when there is none or
+ * the text is not an object. One pass that skips values without validating them (the text
+ * was parsed already), without recursion.
+ */
+export function memberRange(text: string, name: string): JsonMember | undefined {
+  let i = skipSpaces(text, 0);
+  if (text.charCodeAt(i) === 0xfeff) i = skipSpaces(text, i + 1);
+  if (text.charCodeAt(i) !== OPEN_OBJECT) return undefined;
+  let found: JsonMember | undefined;
+  i = skipSpaces(text, i + 1);
+  if (text.charCodeAt(i) === CLOSE_OBJECT) return undefined;
+  for (;;) {
+    const keyStart = skipSpaces(text, i);
+    const keyEnd = scalarEnd(text, keyStart);
+    const lexeme = text.slice(keyStart + 1, keyEnd - 1);
+    const key = lexeme.includes("\\") ? (JSON.parse(text.slice(keyStart, keyEnd)) as string) : lexeme;
+    const start = skipSpaces(text, skipSpaces(text, keyEnd) + 1); // past the colon
+    const end = valueEnd(text, start);
+    if (key === name) found = { start, end };
+    i = skipSpaces(text, end);
+    if (text.charCodeAt(i) !== COMMA) return found;
+    i++;
+  }
+}
+
+/** The end of the value starting at `i` of valid JSON text: strings skipped whole, brackets counted. */
+function valueEnd(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c !== OPEN_OBJECT && c !== OPEN_ARRAY) return scalarEnd(text, i);
+  let depth = 0;
+  for (;;) {
+    const d = text.charCodeAt(i);
+    if (d === QUOTE) {
+      i = scalarEnd(text, i);
+      continue;
+    }
+    if (d === OPEN_OBJECT || d === OPEN_ARRAY) depth++;
+    else if ((d === CLOSE_OBJECT || d === CLOSE_ARRAY) && --depth === 0) return i + 1;
+    i++;
+  }
+}
+
 function skip(text: string, cursor: { i: number }): void {
   while (isSpace(text.charCodeAt(cursor.i))) cursor.i++;
 }
@@ -289,11 +347,11 @@ function skip(text: string, cursor: { i: number }): void {
 /** The end of the scalar lexeme starting at `i` (text is valid JSON). */
 function scalarEnd(text: string, i: number): number {
   if (text.charCodeAt(i) === QUOTE) {
-    i++;
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (c === QUOTE) return i + 1;
-      i += c === BACKSLASH ? 2 : 1;
+    // The closing quote is the first one not escaped by an odd run of backslashes.
+    for (let quote = text.indexOf('"', i + 1); ; quote = text.indexOf('"', quote + 1)) {
+      let backslashes = 0;
+      while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) return quote + 1;
     }
   }
   while (i < text.length) {

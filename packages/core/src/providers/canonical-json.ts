@@ -1,5 +1,5 @@
 import { contentHash } from "../hash.js";
-import { canonicalJsonText, scanJson } from "../json-text.js";
+import { canonicalJsonText, jsonTextOf, memberRange } from "../json-text.js";
 
 /**
  * Serializes a decoded JSON value with object keys sorted, so two encodings of the same
@@ -50,7 +50,8 @@ export function canonicalHash(value: unknown, fallback: Uint8Array, ...prefix: s
  * number does, exactly as written: `1e999` and `null`, or `9007199254740993` and
  * `9007199254740992`, hash apart although `JSON.parse` (and `JSON.stringify`) make them
  * equal. For ordinary bodies this is the hash {@link canonicalHash} gives their decoded
- * value. `undefined` when there is no such value (no body, no such member, or JSON `null`).
+ * value. `rawBody` must be valid JSON (it was parsed before): it is not validated again.
+ * `undefined` when there is no such value (no body, no such member, or JSON `null`).
  * A value nested deeper than 256 levels is hashed by the raw bytes of the whole body, in
  * a domain of its own.
  *
@@ -61,11 +62,12 @@ export function canonicalHash(value: unknown, fallback: Uint8Array, ...prefix: s
  */
 export function canonicalBodyHash(rawBody: Uint8Array, member: string | undefined, prefix: readonly string[]): string | undefined {
   if (rawBody.length === 0) return undefined;
-  const { text, members } = scanJson(rawBody);
+  // The body was parsed already: valid JSON, so it is walked without validating it again.
+  const text = jsonTextOf(rawBody);
   let start = 0;
   let end = text.length;
   if (member !== undefined) {
-    const at = members.get(member);
+    const at = memberRange(text, member);
     if (at === undefined) return undefined;
     ({ start, end } = at);
   }
