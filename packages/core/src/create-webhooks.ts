@@ -124,7 +124,7 @@ export interface RecoveryOptions {
   maxAttempts?: number;
   /** Delay before the next attempt after `attempt` failed ones (default 2 s × 4^(attempt−1), at most 5 min). */
   backoffMs?: (attempt: number) => number;
-  /** Inbox entries taken per store call (default 16). */
+  /** Inbox events recovered at once by each instance (default 16): a freed slot takes the next due one. */
   batchSize?: number;
   /** `false`: no pass at start and no periodic pass; only `hooks.recover()` recovers (default `true`). */
   automatic?: boolean;
@@ -459,7 +459,13 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
   // Recovery: a pass at start (once handlers are registered) and then periodically.
   let recovering: Promise<RecoverySummary> | undefined;
   const recover = (): Promise<RecoverySummary> => {
-    recovering ??= recoverDue(ctx, async (prepared, claim) => (await runClaimed(prepared, claim, { value: false })).status, () => closing, Math.max(1, recovery?.batchSize ?? 16)).finally(() => {
+    recovering ??= recoverDue(
+      ctx,
+      async (prepared, claim) => (await runClaimed(prepared, claim, { value: false })).status,
+      () => closing,
+      Math.max(1, recovery?.batchSize ?? 16),
+      (key, token) => leases.adopt(key, token),
+    ).finally(() => {
       recovering = undefined;
     });
     return recovering;

@@ -8,7 +8,8 @@ import { describe, duplicateResponse, errorResponse, isThenable } from "./respon
 
 /** This delivery (or recovery) owns the event: settle it with this token. */
 export interface Claim {
-  readonly token: string;
+  /** Changes only when this process' recoverer re-claims an event it is still running (see `LeaseKeeper.adopt`). */
+  token: string;
   /** Handlers that succeeded in an earlier attempt: they do not run again. */
   readonly succeeded: ReadonlySet<string>;
   /** Attempts of this event while in the inbox, this one included (0 outside the inbox). */

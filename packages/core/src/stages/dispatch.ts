@@ -29,19 +29,19 @@ export function dispatch(ctx: ReceiverContext, registry: HandlerRegistry, leases
   const all = registry.for(ctx.provider, event, prepared.known);
   const pending = claim.succeeded.size === 0 ? all : all.filter((p) => !claim.succeeded.has(p.handler.id));
   const errors: unknown[] = [];
-  const run = new Run(ctx, leases, prepared, claim.token, startedAt, pending.length, errors);
+  const run = new Run(ctx, leases, prepared, claim, startedAt, pending.length, errors);
   if (pending.length === 0) return run.result();
   if (pending.length === 1) {
     // With one handler, its success is recorded by completing the event right after:
     // a separate record would add a store round trip and close no crash window. Its lease
     // is held only once it turns out to be asynchronous (a synchronous one cannot outlive it).
-    const running = runHandler(ctx, pending[0]!, prepared, claim.token, false, errors);
+    const running = runHandler(ctx, pending[0]!, prepared, claim, false, errors);
     if (!isThenable(running)) return run.result();
     run.hold();
     return running.then(() => run.finish());
   }
   run.hold();
-  return Promise.all(pending.map((p) => runHandler(ctx, p, prepared, claim.token, true, errors))).then(() => run.finish());
+  return Promise.all(pending.map((p) => runHandler(ctx, p, prepared, claim, true, errors))).then(() => run.finish());
 }
 
 /** One dispatch's lease and outcome. */
@@ -52,14 +52,14 @@ class Run {
     private readonly ctx: ReceiverContext,
     private readonly leases: LeaseKeeper,
     private readonly prepared: PreparedEvent,
-    private readonly token: string,
+    private readonly claim: Claim,
     private readonly startedAt: number,
     private readonly total: number,
     private readonly errors: unknown[],
   ) {}
 
   hold(): void {
-    this.#held = this.leases.hold(this.prepared.key, this.token, (reason) => {
+    this.#held = this.leases.hold(this.prepared.key, this.claim, (reason) => {
       this.#lost = reason;
       this.prepared.abort.abort(reason);
     });
@@ -76,12 +76,12 @@ class Run {
 }
 
 /** Runs one handler; never throws or rejects (failures go to `errors`). */
-function runHandler(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, token: string, record: boolean, errors: unknown[]): void | Promise<void> {
+function runHandler(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, claim: Claim, record: boolean, errors: unknown[]): void | Promise<void> {
   const { handler, event: received } = pending;
   const handlerStart = ctx.measuring ? performance.now() : 0;
   if (handler.transactional) {
     // Its writes and its success record commit in one transaction of the store: nothing to record after.
-    return ctx.store.runInTransaction!(prepared.key, token, handler.id, ctx.doneTtlMs, async (transaction) => {
+    return ctx.store.runInTransaction!(prepared.key, claim.token, handler.id, ctx.doneTtlMs, async (transaction) => {
       await handler.fn({ ...received, signal: received.signal, transaction });
     }).then(
       () => settled(ctx, pending, prepared, handlerStart, true),
@@ -96,14 +96,14 @@ function runHandler(ctx: ReceiverContext, pending: Pending, prepared: PreparedEv
   }
   if (isThenable(running)) {
     return Promise.resolve(running).then(
-      () => succeeded(ctx, pending, prepared, token, record, handlerStart),
+      () => succeeded(ctx, pending, prepared, claim, record, handlerStart),
       (error: unknown) => failed(ctx, pending, prepared, handlerStart, errors, error),
     );
   }
-  return succeeded(ctx, pending, prepared, token, record, handlerStart);
+  return succeeded(ctx, pending, prepared, claim, record, handlerStart);
 }
 
-function succeeded(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, token: string, record: boolean, handlerStart: number): void | Promise<void> {
+function succeeded(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, claim: Claim, record: boolean, handlerStart: number): void | Promise<void> {
   settled(ctx, pending, prepared, handlerStart, true);
   if (!record) return;
   const { event } = prepared;
@@ -111,7 +111,7 @@ function succeeded(ctx: ReceiverContext, pending: Pending, prepared: PreparedEve
     ctx.logger.warn({ provider: ctx.provider.id, id: event.id, handler: pending.handler.id, err: describe(error) }, "credhooks: could not record a handler's success");
   };
   try {
-    const recording = ctx.store.handlerSucceeded(prepared.key, token, pending.handler.id, ctx.doneTtlMs);
+    const recording = ctx.store.handlerSucceeded(prepared.key, claim.token, pending.handler.id, ctx.doneTtlMs);
     if (isThenable(recording)) return Promise.resolve(recording).then(undefined, onError);
   } catch (error) {
     onError(error);

@@ -15,7 +15,7 @@ describe("lease keeper", () => {
     const { token } = inner.claim("k", 60_000) as { token: string }; // a long first lease: a late first tick on a loaded machine must not lose it
     const keeper = new LeaseKeeper(ctx);
     const lost = vi.fn();
-    const held = keeper.hold("k", token, lost);
+    const held = keeper.hold("k", { token }, lost);
     await waitFor(() => renew.mock.calls.length >= 3).catch((error: unknown) => { throw new Error(`renewals: ${renew.mock.calls.length}, lost: ${lost.mock.calls.length}, held.lost: ${held.lost}`, { cause: error }); });
     expect(lost).not.toHaveBeenCalled();
     keeper.drop(held);
@@ -28,7 +28,7 @@ describe("lease keeper", () => {
     const store: DedupeStore = { claim: () => ({ status: "done" }), renew: () => false, handlerSucceeded() {}, complete() {}, release() {} };
     const { ctx } = stageContext({ store, leaseMs: 20 });
     const lost = vi.fn();
-    const held = new LeaseKeeper(ctx).hold("k", "t", lost);
+    const held = new LeaseKeeper(ctx).hold("k", { token: "t" }, lost);
     await waitFor(() => held.lost);
     expect(lost).toHaveBeenCalledWith(expect.objectContaining({ code: "LEASE_LOST" }));
   });
@@ -38,11 +38,32 @@ describe("lease keeper", () => {
     const store: DedupeStore = { claim: () => ({ status: "done" }), renew: () => { if (failing) throw new Error("timeout"); return true; }, handlerSucceeded() {}, complete() {}, release() {} };
     const { ctx, warnings } = stageContext({ store, leaseMs: 200 });
     const keeper = new LeaseKeeper(ctx);
-    const held = keeper.hold("k", "t", () => {});
+    const held = keeper.hold("k", { token: "t" }, () => {});
     await waitFor(() => warnings.length >= 1);
     if (held.lost) expect(Date.now()).toBeGreaterThanOrEqual(held.leaseEnd); // lost only once the lease really ran out
     await waitFor(() => held.lost);
     failing = false;
+    keeper.stop();
+  });
+});
+
+describe("lease adoption", () => {
+  it("moves a held lease to the token of a new claim, and renews under it", async () => {
+    const inner = new LruDedupeStore();
+    const renewed: string[] = [];
+    const store: DedupeStore = { claim: (...a) => inner.claim(...a), renew: (key, token, ms) => (renewed.push(token), inner.renew(key, token, ms)), handlerSucceeded() {}, complete() {}, release() {} };
+    const { ctx } = stageContext({ store, leaseMs: 20 });
+    const first = inner.claim("k", 60_000) as { token: string };
+    const keeper = new LeaseKeeper(ctx);
+    const claim = { token: first.token };
+    const held = keeper.hold("k", claim, () => {});
+    expect(keeper.adopt("other", "x")).toBe(false);
+    inner.release("k", first.token, 1000);
+    const second = inner.claim("k", 60_000) as { token: string };
+    expect(keeper.adopt("k", second.token)).toBe(true);
+    expect(claim.token).toBe(second.token);
+    await waitFor(() => renewed.includes(second.token));
+    expect(held.lost).toBe(false);
     keeper.stop();
   });
 });

@@ -5,7 +5,8 @@ import { describe } from "./responses.js";
 /** A claim whose handlers are running: its lease is renewed until it is dropped or lost. */
 export interface HeldLease {
   readonly key: string;
-  readonly token: string;
+  /** The claim whose lease this is: its token moves with an adoption. */
+  readonly claim: { token: string };
   /** When the lease ends if no renewal succeeds (this process' clock). */
   leaseEnd: number;
   /** True once the lease is known lost: the event must not be settled by this owner. */
@@ -34,8 +35,8 @@ export class LeaseKeeper {
     return this.#held.size;
   }
 
-  hold(key: string, token: string, onLost: (reason: WebhookError) => void): HeldLease {
-    const held: HeldLease = { key, token, leaseEnd: Date.now() + this.#ctx.leaseMs, lost: false, onLost };
+  hold(key: string, claim: { token: string }, onLost: (reason: WebhookError) => void): HeldLease {
+    const held: HeldLease = { key, claim, leaseEnd: Date.now() + this.#ctx.leaseMs, lost: false, onLost };
     this.#held.set(key, held);
     if (!this.#timer && !this.#stopped) {
       this.#timer = setInterval(() => this.#renewAll(), Math.max(1, Math.floor(this.#ctx.leaseMs / 2)));
@@ -48,6 +49,20 @@ export class LeaseKeeper {
     if (this.#held.get(held.key) === held) this.#held.delete(held.key);
     // The timer is stopped by its next tick when nothing is held any more: under steady
     // traffic one timer serves every event instead of one created and cleared per event.
+  }
+
+  /**
+   * When this process' recoverer has just re-claimed `key` while this process still runs
+   * its handlers (the event loop stalled past the lease, so the store let it go), the
+   * running handlers keep going under the new claim instead of being run a second time.
+   * Returns false when this process holds no live lease on `key`.
+   */
+  adopt(key: string, token: string): boolean {
+    const held = this.#held.get(key);
+    if (!held || held.lost) return false;
+    held.claim.token = token;
+    held.leaseEnd = Date.now() + this.#ctx.leaseMs;
+    return true;
   }
 
   /** Stops renewing (on close): leases still held run out, and their events go to recovery. */
@@ -69,11 +84,15 @@ export class LeaseKeeper {
       // Renewed even when this timer fired late: the store, not this clock, says who owns it.
       const startedAt = Date.now();
       Promise.resolve()
-        .then(() => store.renew(held.key, held.token, leaseMs))
+        .then(() => {
+          const token = held.claim.token;
+          return Promise.resolve(store.renew(held.key, token, leaseMs)).then((kept) => ({ kept, token }));
+        })
         .then(
-          (kept) => {
+          ({ kept, token }) => {
             if (kept) held.leaseEnd = startedAt + leaseMs;
-            else this.#lose(held, "the in-flight lease was taken over by another owner");
+            // An adoption may have changed the token while this renewal was under way.
+            else if (token === held.claim.token) this.#lose(held, "the in-flight lease was taken over by another owner");
           },
           (error: unknown) => {
             logger.warn({ provider: provider.id, err: describe(error) }, "credhooks: renewing the in-flight lease failed; retrying until it runs out");

@@ -44,3 +44,38 @@ describe("recover stage", () => {
     expect((await recoverDue(ctx, run, () => stop, 2)).claimed).toBe(2);
   });
 });
+
+describe("recover stage: window and adoption", () => {
+  it("keeps up to `concurrency` events running and claims the next one as soon as a slot frees", async () => {
+    let now = 0;
+    const store = new LruDedupeStore({ now: () => now });
+    const { ctx } = stageContext({ store });
+    for (let i = 0; i < 5; i++) store.claim(`test:t1:e${i}`, 10, { queue: "test", record: record({ name: "n" }).replace('"e1"', `"e${i}"`) });
+    now = 11;
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const started: string[] = [];
+    const run = vi.fn(async (prepared: { event: { id: string } }) => {
+      started.push(prepared.event.id);
+      if (prepared.event.id === "e0") await slow; // one slow event must not hold the others back
+      return 200;
+    });
+    const pass = recoverDue(ctx, run, () => false, 2);
+    await vi.waitFor(() => expect(started).toHaveLength(5));
+    release();
+    expect(await pass).toEqual({ claimed: 5, recovered: 5, failed: 0, deadLettered: 0 });
+  });
+
+  it("lets handlers this process still runs adopt the new claim instead of running them twice", async () => {
+    let now = 0;
+    const store = new LruDedupeStore({ now: () => now });
+    const { ctx } = stageContext({ store });
+    store.claim("test:t1:e1", 10, { queue: "test", record: record({ name: "n" }) });
+    now = 11;
+    const adopted: string[] = [];
+    const run = vi.fn(async () => 200);
+    await recoverDue(ctx, run, () => false, 4, (key, token) => (adopted.push(`${key} ${token.length > 0}`), true));
+    expect(adopted).toEqual(["test:t1:e1 true"]);
+    expect(run).not.toHaveBeenCalled();
+  });
+});

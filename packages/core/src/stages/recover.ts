@@ -34,29 +34,70 @@ export type RunClaimed = (prepared: PreparedEvent, claim: Claim) => Promise<numb
  * Stage 9 — recover: takes back inbox entries whose lease expired (their process died) or
  * whose retry time came, through the store's `claimDue` (atomic: many instances recovering
  * at once never run one event concurrently), and runs the handlers that have not
- * succeeded, settled like a delivery. Batches until nothing is due.
+ * succeeded, settled like a delivery. A sliding window: up to `concurrency` events run at
+ * once, and a freed slot claims the next due entry at once, until none is due. An entry
+ * this process is itself still running (its lease ran out in the store while the event
+ * loop stalled) is adopted by the running handlers (`adopt`) instead of run again.
  */
-export async function recoverDue(ctx: ReceiverContext, run: RunClaimed, stopped: () => boolean, batch: number): Promise<RecoverySummary> {
+export function recoverDue(ctx: ReceiverContext, run: RunClaimed, stopped: () => boolean, concurrency: number, adopt: (key: string, token: string) => boolean = () => false): Promise<RecoverySummary> {
   const { store } = ctx;
-  let claimed = 0;
-  let recovered = 0;
-  let failed = 0;
-  let deadLettered = 0;
-  if (!store.claimDue) return { claimed, recovered, failed, deadLettered };
-  while (!stopped()) {
-    const taking = store.claimDue(ctx.queue, ctx.leaseMs, batch);
-    const due = isThenable(taking) ? await taking : taking;
-    if (due.length === 0) break;
-    claimed += due.length;
-    const outcomes = await Promise.all(due.map((entry) => recoverOne(ctx, run, entry)));
-    for (const outcome of outcomes) {
-      if (outcome === "recovered") recovered++;
-      else if (outcome === "dead-lettered") deadLettered++;
-      else failed++;
-    }
-    if (due.length < batch) break;
-  }
-  return { claimed, recovered, failed, deadLettered };
+  const counts = { claimed: 0, recovered: 0, failed: 0, deadLettered: 0 };
+  if (!store.claimDue) return Promise.resolve(counts);
+  const claimDue = store.claimDue.bind(store);
+  return new Promise<RecoverySummary>((resolve, reject) => {
+    let running = 0;
+    let taking = false;
+    let exhausted = false;
+    let failure: unknown;
+    const pump = (): void => {
+      const ending = exhausted || stopped();
+      if (ending && running === 0 && !taking) {
+        if (failure !== undefined && counts.claimed === 0) reject(failure as Error);
+        else resolve(counts);
+        return;
+      }
+      const free = concurrency - running;
+      if (ending || taking || free <= 0) return;
+      taking = true;
+      Promise.resolve()
+        .then(() => claimDue(ctx.queue, ctx.leaseMs, free))
+        .then(
+          (due) => {
+            taking = false;
+            if (due.length === 0) exhausted = true;
+            counts.claimed += due.length;
+            for (const entry of due) {
+              if (adopt(entry.key, entry.token)) {
+                ctx.logger.warn({ provider: ctx.provider.id }, "credhooks: an inbox event this process is still running was re-claimed after its lease ran out; the running handlers go on under the new claim");
+                continue;
+              }
+              running++;
+              recoverOne(ctx, run, entry)
+                .then(
+                  (outcome) => {
+                    if (outcome === "recovered") counts.recovered++;
+                    else if (outcome === "dead-lettered") counts.deadLettered++;
+                    else counts.failed++;
+                  },
+                  () => void counts.failed++,
+                )
+                .finally(() => {
+                  running--;
+                  pump();
+                });
+            }
+            pump();
+          },
+          (error: unknown) => {
+            taking = false;
+            exhausted = true;
+            failure = error;
+            pump();
+          },
+        );
+    };
+    pump();
+  });
 }
 
 async function recoverOne(ctx: ReceiverContext, run: RunClaimed, entry: DueEntry): Promise<"recovered" | "failed" | "dead-lettered"> {
