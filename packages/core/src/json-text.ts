@@ -97,6 +97,7 @@ export function scanJson(raw: Uint8Array | string): JsonScan {
 const OBJECT = 1;
 const ARRAY = 2;
 /** A run of string characters that need no attention: a sticky character class, linear, no backtracking. */
+// eslint-disable-next-line no-control-regex -- JSON strings forbid raw control characters: the run stops at them.
 const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 
 /** The index after the string lexeme whose opening quote is at `i`; throws Invalid. */
