@@ -2,7 +2,7 @@ import { Agent } from "node:http";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { createPostgresStore, type PostgresStore } from "@credhooks/postgres";
 import { describeWithPostgres, startPostgresServer, type PostgresServer } from "./support/postgres-server.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startChild, type Child } from "./fixtures/postgres/child-process.js";
 import { deliver, type Answer } from "./fixtures/redis/receivers.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,12 +22,12 @@ async function deliverUntil2xx(url: string, credExId: string, agent: Agent | und
 }
 
 interface Receiver {
-  readonly proc: ServerProcess;
+  readonly proc: Child;
   readonly url: string;
 }
 
 async function startReceiver(env: Record<string, string>): Promise<Receiver> {
-  const proc = startServerProcess("test/fixtures/postgres/receiver-process.ts", env);
+  const proc = startChild("test/fixtures/postgres/receiver-process.ts", env);
   return { proc, url: await proc.listening(60_000) };
 }
 

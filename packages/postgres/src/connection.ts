@@ -19,9 +19,11 @@ import { silentLogger, type Logger } from "@credhooks/core";
  *   (`SET LOCAL statement_timeout = …` in the handler raises it for its transaction).
  * - `keepAlive: true` — TCP keepalives, so a connection to a vanished host is noticed.
  * - `idleTimeoutMillis: 30000` — idle connections are closed after 30 s.
- * - `max: 10` — connections per pool (each process has its own pool). A transactional handler
- *   holds one for as long as it runs: give the pool more than the number of transactional
- *   handlers you expect to run at once.
+ * - `max: 10` — connections per pool (each process has its own pool), shared out: at most
+ *   30 % for new claims, at most `max` − that − 2 for transactional handlers (each holds one
+ *   for as long as it runs; more wait for their turn, up to 10 s), the rest always free for
+ *   lease renewals and marking events done. Raise it with the number of transactional
+ *   handlers you expect to run at once (`max: 20`: 6 claims, 12 transactions).
  * - `application_name: "credhooks"` — the connections are recognisable in `pg_stat_activity`.
  *
  * A store call also stops waiting by itself: for a connection after `timeoutMs` (3 s), and
@@ -84,10 +86,8 @@ export type PostgresConnectionOptions =
     };
 
 /**
- * At most `size` holders at once; the others wait in order, each until its deadline.
- * credhooks' own short statements go through one, so that they never take every connection
- * of the pool: a flood of deliveries (each a claim) then queues here, while the transactions
- * of transactional handlers and the lease renewals still find a free connection.
+ * At most `size` holders at once; the others wait in order, each until its deadline. The
+ * pool is shared out with two of them (see {@link Connection}).
  */
 class Limiter {
   #free: number;
@@ -96,7 +96,7 @@ class Limiter {
     this.#free = size;
   }
   /** Resolves with the function that gives the permit back; rejects at the deadline. */
-  acquire(deadline: number, timeoutMs: number): Promise<() => void> {
+  acquire(deadline: number, busy: string): Promise<() => void> {
     const release = () => {
       const next = this.#waiting.shift();
       if (next) next();
@@ -114,7 +114,7 @@ class Limiter {
       const timer = setTimeout(() => {
         const index = this.#waiting.indexOf(grant);
         if (index >= 0) this.#waiting.splice(index, 1);
-        reject(new Error(`no connection within ${timeoutMs} ms (every connection of the pool busy)`));
+        reject(new Error(busy));
       }, Math.max(0, deadline - Date.now()));
       this.#waiting.push(grant);
     });
@@ -130,14 +130,27 @@ function once(fn: () => void): () => void {
   };
 }
 
-/** The pool of a store or sink, whether `close()` ends it, and the bounded calls on it. */
+/** How long a transactional handler waits for a connection of its share of the pool before it fails (and is retried). */
+export const TRANSACTION_WAIT_MS = 10_000;
+
+/**
+ * The pool of a store or sink, whether `close()` ends it, and the bounded calls on it.
+ *
+ * The pool's `max` connections are shared out so that none of credhooks' uses can starve
+ * another: new claims (and the inbox's reads) use at most 30 % of them, the transactions of
+ * transactional handlers — each holding a connection while its handler runs — at most what
+ * leaves two free beside the claims' share; lease renewals and settling (done, released,
+ * successes) are never held back, so an event whose handlers ran is marked done, and a lease
+ * renewed, even while a flood of new deliveries or long handlers wait for their turn. With
+ * `max: 10`: 3 claims, 5 transactions, 2 and more for renewals and settling.
+ */
 export class Connection {
   readonly pool: Pool;
   readonly owned: boolean;
   readonly timeoutMs: number;
   readonly #logger: Logger;
   #failing = false;
-  #limiter: Limiter | undefined;
+  #shares: { claims: Limiter; transactions: Limiter } | undefined;
 
   constructor(options: PostgresConnectionOptions, timeoutMs: number | undefined, logger: Logger | undefined) {
     const timeout = timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -174,15 +187,14 @@ export class Connection {
 
   /**
    * Runs one statement on a pooled client, bounded by `timeoutMs` (waiting for the client
-   * included). Unless `priority`, it waits its turn so that credhooks' statements leave two
-   * connections of the pool to transactions and lease renewals.
+   * included). Unless `priority`, it waits for the claims' share of the pool.
    */
   async query<R extends QueryResultRow>(what: string, text: string, values: readonly unknown[] = [], priority = false): Promise<QueryResult<R>> {
     const deadline = Date.now() + this.timeoutMs;
     let permit: (() => void) | undefined;
     if (!priority) {
       try {
-        permit = await this.#limiterOf().acquire(deadline, this.timeoutMs);
+        permit = await this.#sharesOf().claims.acquire(deadline, `no connection within ${this.timeoutMs} ms (the pool's share for new claims is busy)`);
       } catch (error) {
         throw this.explain(what, error);
       }
@@ -213,14 +225,41 @@ export class Connection {
     }
   }
 
-  /** Sized from the pool's `max` (read late: a pool you pass may be configured after the store is created). */
-  #limiterOf(): Limiter {
-    if (this.#limiter === undefined) {
-      const max = Number((this.pool as { options?: { max?: unknown } }).options?.max ?? 10);
-      const size = Number.isFinite(max) && max >= 1 ? max : 10;
-      this.#limiter = new Limiter(size >= 4 ? size - 2 : Math.max(1, size - 1));
+  /**
+   * A client for a transactional handler, from the transactions' share of the pool (waiting
+   * up to {@link TRANSACTION_WAIT_MS} for it); `release` gives the client and the share back.
+   */
+  async connectForTransaction(what: string): Promise<{ client: PoolClient; release: (error?: Error) => void }> {
+    let permit: () => void;
+    try {
+      permit = await this.#sharesOf().transactions.acquire(Date.now() + TRANSACTION_WAIT_MS, `no connection within ${TRANSACTION_WAIT_MS} ms (the pool's share for transactional handlers is busy: raise the pool's max)`);
+    } catch (error) {
+      throw this.explain(what, error);
     }
-    return this.#limiter;
+    try {
+      const client = await this.connect(what, Date.now() + this.timeoutMs);
+      return {
+        client,
+        release: (error) => {
+          client.release(error);
+          permit();
+        },
+      };
+    } catch (error) {
+      permit();
+      throw error;
+    }
+  }
+
+  /** Sized from the pool's `max` (read late: a pool you pass may be configured after the store is created). */
+  #sharesOf(): { claims: Limiter; transactions: Limiter } {
+    if (this.#shares === undefined) {
+      const configured = Number((this.pool as { options?: { max?: unknown } }).options?.max ?? 10);
+      const max = Number.isFinite(configured) && configured >= 1 ? Math.floor(configured) : 10;
+      const claims = Math.max(1, Math.floor(max * 0.3));
+      this.#shares = { claims: new Limiter(claims), transactions: new Limiter(Math.max(1, max - claims - 2)) };
+    }
+    return this.#shares;
   }
 
   /** A client from the pool, within the deadline; the caller releases it. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ClaimResult, DedupeStore, DueEntry, InboxWrite, Logger } from "@credhooks/core";
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 import { Connection, type MaybeApplied, type PostgresConnectionOptions } from "./connection.js";
 import { SCHEMA_VERSION, schemaStatements, tablesOf, type PostgresTableNames, type Tables } from "./schema.js";
 import { fromSql, ms, toSql } from "./text.js";
@@ -385,7 +385,7 @@ export class PostgresStore implements DedupeStore {
   async runInTransaction(key: string, token: string, handlerId: string, ttlMs: number, fn: (transaction: unknown) => Promise<void>): Promise<void> {
     const connection = this.#connection;
     const what = "the dedupe store's runInTransaction";
-    const client: PoolClient = await connection.connect(what, Date.now() + connection.timeoutMs);
+    const { client, release } = await connection.connectForTransaction(what);
     let broken: Error | undefined;
     // A checked-out client whose connection dies while the handler awaits something else
     // emits `error`: without a listener that would crash the process.
@@ -417,7 +417,7 @@ export class PostgresStore implements DedupeStore {
       throw error;
     } finally {
       client.off("error", onError);
-      client.release(broken);
+      release(broken);
     }
   }
 
