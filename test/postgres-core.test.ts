@@ -70,6 +70,36 @@ describeWithPostgres("credhooks on the PostgreSQL store", () => {
     await expect(store.ready(1000)).rejects.toThrow(/migrate/);
   });
 
+  it("keeps strings text cannot hold exactly: keys, queues, handler ids and records with NUL or a lone surrogate, and the escape prefix itself", async () => {
+    const { store } = await open();
+    const keys = ["proven:acme:a\u0000b", "proven:acme:a\ud800", "proven:acme:a\ufffd", "proven:acme:a", "\u0001u16:proven:acme:a", "proven:acme:a\udc00\ud800"];
+    const tokens = new Map<string, string>();
+    for (const key of keys) {
+      const claimed = await store.claim(key, 60_000);
+      expect(claimed.status, JSON.stringify(key)).toBe("claimed");
+      if (claimed.status === "claimed") tokens.set(key, claimed.token);
+    }
+    const handler = "save\u0000\ud800";
+    await store.handlerSucceeded(keys[0]!, tokens.get(keys[0]!)!, handler, 60_000);
+    await store.release(keys[0]!, tokens.get(keys[0]!)!, 60_000);
+    const again = await store.claim(keys[0]!, 60_000);
+    expect(again.status === "claimed" && [...again.succeeded]).toEqual([handler]);
+    for (const key of keys.slice(1)) expect((await store.claim(key, 60_000)).status).toBe("in-flight");
+
+    const queue = "lissi\u0000\ud83d";
+    const record = "{\"raw\":\"\u0000 \ud800 \u0001u16:\"}";
+    const claimed = await store.claim("lissi:acme:x\u0000", 1, { queue, record });
+    expect(claimed).toMatchObject({ status: "claimed", attempts: 1 });
+    expect(await store.inboxSize(queue)).toBe(1);
+    expect(await store.inboxSize("lissi")).toBe(0);
+    let due: Awaited<ReturnType<PostgresStore["claimDue"]>> = [];
+    for (let i = 0; i < 100 && due.length === 0; i++) {
+      await sleep(20);
+      due = await store.claimDue(queue, 60_000, 10);
+    }
+    expect(due.map((entry) => [entry.key, entry.record, entry.attempts])).toEqual([["lissi:acme:x\u0000", record, 2]]);
+  });
+
   it("runs a duplicate's handler once and answers it 2xx, on any instance", async () => {
     const [a, b] = [await open(), await open()];
     const handler = vi.fn();
