@@ -7,7 +7,7 @@ import ts from "typescript";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The packages whose public exports are documented with TSDoc (the test kit and CLI document theirs in their own package). */
-export const DOCUMENTED_PACKAGES = ["core", "express", "koa", "node", "fetch", "redis", "sqlite", "testing", "cli"] as const;
+export const DOCUMENTED_PACKAGES = ["core", "express", "koa", "node", "fetch", "redis", "sqlite", "postgres", "testing", "cli"] as const;
 
 /** One entry point of a package: the `source` file behind an `exports` subpath. */
 export interface EntryPoint {

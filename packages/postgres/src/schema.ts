@@ -121,5 +121,9 @@ export function schemaStatements(t: Tables): string[] {
  * ```
  */
 export function postgresSchemaSql(names: PostgresTableNames = {}): string {
-  return schemaStatements(tablesOf(names)).map((statement) => `${statement};\n`).join("\n");
+  const t = tablesOf(names);
+  // "public" exists in every database, and CREATE SCHEMA needs CREATE on the database even
+  // when the schema exists: leave it out for the default.
+  const statements = schemaStatements(t).slice(t.schema === "public" ? 1 : 0);
+  return statements.map((statement) => `${statement};\n`).join("\n");
 }
