@@ -6,6 +6,13 @@ import { sampleDeliveries } from "./sample-deliveries.js";
 
 const out = (line = "") => process.stdout.write(line + "\n");
 const server = await startExample("express");
+// Ctrl-C (or a SIGTERM) stops the example server the graceful way too: it closes its
+// receivers (close(): running handlers finish or stay in the inbox) before it exits.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void server.stop().finally(() => process.exit(130));
+  });
+}
 out(`credhooks demo — example server (Express) at ${server.url}\n`);
 let failures = 0;
 let handled = 0;
