@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
-import { LruDedupeStore, MemoryFailureSink, type DedupeStore, type FailureSink, type Logger, type RecoveryOptions } from "@credhooks/core";
+import { setTimeout as delay } from "node:timers/promises";
+import { LruDedupeStore, MemoryFailureSink, type DedupeStore, type FailureSink, type Logger, type NormalizedPayload, type RecoveryOptions, type Webhooks } from "@credhooks/core";
+import { exampleHandlerDelayMs } from "./example-receivers.js";
 
 /**
  * Where the example servers keep claims, the inbox and the failure sink, chosen by
@@ -7,16 +9,18 @@ import { LruDedupeStore, MemoryFailureSink, type DedupeStore, type FailureSink, 
  *
  * - `memory` (default): in the process (`LruDedupeStore`, `MemoryFailureSink`); a restart forgets everything;
  * - `redis://…` / `rediss://…`: `@credhooks/redis`, the store and the failure sink sharing one client;
+ * - `postgres://…` / `postgresql://…`: `@credhooks/postgres`, the store and the failure sink on one
+ *   pool, their tables (and the example's `issued_credentials`) created at start;
  * - anything else is a file path: `@credhooks/sqlite`, the store and its failure sink in that one file.
  *
  * Every receiver of a server shares the one store (keys and inbox queues are per provider).
  */
-export type ExampleStoreKind = "memory" | "redis" | "sqlite";
+export type ExampleStoreKind = "memory" | "redis" | "sqlite" | "postgres";
 
 /** The store of an example server, opened. */
 export interface ExampleStore {
   readonly kind: ExampleStoreKind;
-  /** What the startup log names: `memory`, the Redis URL without its password, or the file's absolute path. */
+  /** What the startup log names: `memory`, the Redis or PostgreSQL URL without its password, or the file's absolute path. */
   readonly location: string;
   readonly store: DedupeStore;
   readonly failures: FailureSink;
@@ -31,6 +35,7 @@ export function exampleStoreSetting(env: NodeJS.ProcessEnv): { kind: ExampleStor
   const value = (env["CREDHOOKS_STORE"] ?? "").trim();
   if (value === "" || value === "memory") return { kind: "memory", location: "memory" };
   if (/^rediss?:\/\//i.test(value)) return { kind: "redis", location: value };
+  if (/^postgres(?:ql)?:\/\//i.test(value)) return { kind: "postgres", location: value };
   return { kind: "sqlite", location: isAbsolute(value) ? value : resolve(value) };
 }
 
@@ -97,6 +102,38 @@ export async function openStore(env: NodeJS.ProcessEnv, logger: Logger = stderrL
     };
   }
 
+  if (kind === "postgres") {
+    const { createPostgresStore, createPostgresFailureSink } = await import("@credhooks/postgres");
+    const store = createPostgresStore({ connectionString: location, logger });
+    try {
+      // The tables are created at start (idempotent); a database that is still starting gets 10 s.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await store.migrate();
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await delay(250);
+        }
+      }
+      await store.pool.query(ISSUED_CREDENTIALS_TABLE);
+    } catch (error) {
+      await store.close();
+      throw new Error(`cannot use PostgreSQL at ${redactUrl(location)} (CREDHOOKS_STORE): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const failures = createPostgresFailureSink({ store });
+    return {
+      kind,
+      location: redactUrl(location),
+      store,
+      failures,
+      receiverOptions: { store, failures, ...timings },
+      // The sink shares the store's pool: closing the store ends it.
+      close: () => store.close(),
+    };
+  }
+
   if (kind === "sqlite") {
     const { createSqliteStore, createSqliteFailureSink } = await import("@credhooks/sqlite");
     let store: ReturnType<typeof createSqliteStore>;
@@ -120,6 +157,51 @@ export async function openStore(env: NodeJS.ProcessEnv, logger: Logger = stderrL
   const store = new LruDedupeStore();
   const failures = new MemoryFailureSink();
   return { kind, location, store, failures, receiverOptions: { store, failures, ...timings }, close: async () => undefined };
+}
+
+/**
+ * The example's own table on PostgreSQL: one row per issued credential, written by a
+ * transactional handler (`addStoreHandlers`). The primary key is a safety net: a second
+ * commit of one event's row would fail loudly instead of adding a row.
+ */
+const ISSUED_CREDENTIALS_TABLE = `CREATE TABLE IF NOT EXISTS issued_credentials (
+  provider text NOT NULL,
+  tenant_id text NOT NULL,
+  event_id text NOT NULL,
+  record_id text,
+  subject text,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (provider, tenant_id, event_id)
+)`;
+
+/**
+ * The handlers a store makes possible beyond the example's own: on PostgreSQL, every issued
+ * credential (the normalized `credential.issued`, from any provider) becomes a row of
+ * `issued_credentials`, inserted by a handler registered with `{ transactional: true }` —
+ * the row and the handler's success record commit together, so through duplicates, kills
+ * and redeliveries each credential is written exactly once. It waits
+ * `EXAMPLE_HANDLER_DELAY_MS` inside its transaction (a kill then rolls the row back).
+ */
+export function addStoreHandlers(hooks: Webhooks<Record<string, unknown>>, store: ExampleStore, env: NodeJS.ProcessEnv): void {
+  if (store.kind !== "postgres") return;
+  const delayMs = exampleHandlerDelayMs(env);
+  hooks.on(
+    "credential.issued",
+    async (event) => {
+      const issued = event.payload as NormalizedPayload;
+      // event.transaction is the pg client inside BEGIN … COMMIT (transactionClient(event) types it).
+      const db = event.transaction as { query(text: string, values: unknown[]): Promise<unknown> };
+      await db.query("INSERT INTO issued_credentials (provider, tenant_id, event_id, record_id, subject) VALUES ($1, $2, $3, $4, $5)", [
+        issued.provider,
+        event.tenantId ?? "",
+        event.id,
+        issued.recordId ?? null,
+        issued.subject ?? null,
+      ]);
+      if (delayMs > 0) await delay(delayMs, undefined, { signal: event.signal });
+    },
+    { transactional: true, id: "issued-credentials-table" },
+  );
 }
 
 function redactUrl(url: string): string {

@@ -3,16 +3,17 @@ import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { webhooks } from "@credhooks/fetch";
 import { addExampleHandlers, exampleReceivers, serveExample } from "../../shared/example-receivers.js";
-import { openExampleStore } from "../../shared/example-store.js";
+import { addStoreHandlers, openExampleStore } from "../../shared/example-store.js";
 
 // credhooks through the fetch handler `(Request) => Promise<Response>`, here on Hono. The
 // same handler serves Next.js route handlers, Bun and Deno.
-// CREDHOOKS_STORE picks where claims, the inbox and the failure sink live (memory, redis://…, a file).
+// CREDHOOKS_STORE picks where claims, the inbox and the failure sink live (memory, redis://…, postgres://…, a file).
 const store = await openExampleStore(process.env);
 const app = new Hono();
 const receivers = exampleReceivers(process.env).map((receiver) => {
   const hooks = webhooks({ provider: receiver.provider, path: receiver.path, ...store.receiverOptions });
   addExampleHandlers(hooks, process.env);
+  addStoreHandlers(hooks, store, process.env); // on PostgreSQL: issued credentials into a table, transactionally
   // Hono hands over the original Request: credhooks reads and authenticates its raw bytes.
   app.all(receiver.path, (c) => hooks(c.req.raw));
   app.all(`${receiver.path}/*`, (c) => hooks(c.req.raw));
