@@ -166,6 +166,52 @@ describeWithPostgres("credhooks on the PostgreSQL store", () => {
     expect(await store.inboxSize("vault")).toBe(0);
   });
 
+  it("round trips to the database per delivery: 2 for a new event with one handler, 1 for a duplicate, 6 for a transactional handler (its own statements aside)", async () => {
+    const { store, hooks } = await open();
+    await store.pool.query(APP_TABLE);
+    let statements = 0;
+    // Every statement a pooled client sends (credhooks' and the handler's own).
+    const counted = new WeakSet<object>();
+    const count = (client: { query: (...args: never[]) => unknown }) => {
+      if (counted.has(client)) return;
+      counted.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        statements++;
+        return query(...args);
+      };
+    };
+    store.pool.on("acquire", count);
+    const measure = async (request: Parameters<typeof hooks.handle>[0]) => {
+      const before = statements;
+      const res = await hooks.handle(request);
+      return { status: res.status, statements: statements - before };
+    };
+    const plain = vi.fn();
+    hooks.on("credentials:done", plain, { id: "plain" });
+    expect(await measure(provenRequest("rt-1"))).toEqual({ status: 200, statements: 2 }); // claim, complete
+    expect(await measure(provenRequest("rt-1"))).toEqual({ status: 200, statements: 1 }); // claim: done
+    const second = createWebhooks({ provider: proven({ apiKey: PROVEN_KEY }), store, recovery: false });
+    second.on("credentials:done", vi.fn(), { id: "a" }).on("credentials:done", vi.fn(), { id: "b" });
+    const before = statements;
+    expect((await second.handle(provenRequest("rt-2"))).status).toBe(200);
+    const twoHandlers = statements - before; // claim, a success, b success, complete
+    const third = createWebhooks({ provider: proven({ apiKey: PROVEN_KEY }), store, recovery: false });
+    third.on(
+      "credentials:done",
+      async (event) => {
+        await transactionClient(event).query("INSERT INTO issued_credentials (cred_ex_id, tenant_id) VALUES ($1, 'rt')", [event.payload.cred_ex_id]);
+      },
+      { transactional: true, id: "save" },
+    );
+    const start = statements;
+    expect((await third.handle(provenRequest("rt-3"))).status).toBe(200);
+    const transactional = statements - start - 1; // without the handler's own INSERT
+    expect(twoHandlers).toBe(4);
+    expect(transactional).toBe(6); // claim, BEGIN, the claim check, the success record, COMMIT, complete
+    console.info(`[postgres] round trips per delivery: new event, one handler 2 (claim, complete); duplicate 1; two handlers ${twoHandlers}; one transactional handler ${transactional} + its own statements`);
+  });
+
   describeTransactional();
 
   function describeTransactional(): void {
