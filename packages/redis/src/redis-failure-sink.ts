@@ -92,7 +92,7 @@ export class RedisFailureSink implements FailureSink {
   }
 
   /**
-   * Without options, every entry, oldest first, read {@link LIST_BATCH} at a time. With
+   * Without options, every entry, oldest first, read 100 at a time. With
    * `{ limit, after }`, one page in key order. Entries that cannot be decrypted or parsed
    * are skipped (and logged), never thrown: `get(key)` still throws for them.
    */
