@@ -114,7 +114,7 @@ export interface DedupeStore {
    * commit together or not at all. Rejects, rolling everything back, when `fn` rejects or
    * when the claim is no longer `token`'s. Only stores that share a database with the app
    * implement it (`@credhooks/postgres`); handlers registered with `{ transactional: true }`
-   * need it.
+   * need it. `signal` is the event's: once it aborts (lease lost, `close()`), nothing commits.
    */
-  runInTransaction?(key: string, token: string, handlerId: string, ttlMs: number, fn: (transaction: unknown) => Promise<void>): Promise<void>;
+  runInTransaction?(key: string, token: string, handlerId: string, ttlMs: number, fn: (transaction: unknown) => Promise<void>, signal?: AbortSignal): Promise<void>;
 }

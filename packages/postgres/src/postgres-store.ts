@@ -382,10 +382,15 @@ export class PostgresStore implements DedupeStore {
    * lease keeps being renewed while the handler runs. The transaction is `READ COMMITTED`;
    * do not `COMMIT` or `ROLLBACK` in `fn` (use savepoints for partial work).
    */
-  async runInTransaction(key: string, token: string, handlerId: string, ttlMs: number, fn: (transaction: unknown) => Promise<void>): Promise<void> {
+  async runInTransaction(key: string, token: string, handlerId: string, ttlMs: number, fn: (transaction: unknown) => Promise<void>, signal?: AbortSignal): Promise<void> {
     const connection = this.#connection;
     const what = "the dedupe store's runInTransaction";
     const { client, release } = await connection.connectForTransaction(what);
+    // The event was aborted while it waited for a connection (lease lost, close()): start nothing.
+    if (signal?.aborted) {
+      release();
+      throw signal.reason instanceof Error ? signal.reason : new Error("credhooks: the event was aborted");
+    }
     let broken: Error | undefined;
     // A checked-out client whose connection dies while the handler awaits something else
     // emits `error`: without a listener that would crash the process.
@@ -409,6 +414,8 @@ export class PostgresStore implements DedupeStore {
       open = true;
       if ((await run(this.#sql.held, [k, token])).rowCount !== 1) throw lostClaim(key);
       await fn(client);
+      // Aborted while the handler ran (its lease was lost, or the receiver closes): roll back.
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("credhooks: the event was aborted");
       if ((await run(`${this.#sql.handlerSucceeded} RETURNING 1`, [k, token, toSql(handlerId), ms(ttlMs, "ttlMs")])).rowCount !== 1) throw lostClaim(key);
       await run("COMMIT");
       open = false;

@@ -81,9 +81,17 @@ function runHandler(ctx: ReceiverContext, pending: Pending, prepared: PreparedEv
   const handlerStart = ctx.measuring ? performance.now() : 0;
   if (handler.transactional) {
     // Its writes and its success record commit in one transaction of the store: nothing to record after.
-    return ctx.store.runInTransaction!(prepared.key, claim.token, handler.id, ctx.doneTtlMs, async (transaction) => {
-      await handler.fn({ ...received, signal: received.signal, transaction });
-    }).then(
+    const signal = received.signal;
+    return ctx.store.runInTransaction!(
+      prepared.key,
+      claim.token,
+      handler.id,
+      ctx.doneTtlMs,
+      async (transaction) => {
+        await handler.fn({ ...received, signal, transaction });
+      },
+      signal,
+    ).then(
       () => settled(ctx, pending, prepared, handlerStart, true),
       (error: unknown) => failed(ctx, pending, prepared, handlerStart, errors, error),
     );
