@@ -264,16 +264,16 @@ describeWithRedis("RedisFailureSink on a real Redis", () => {
       expect((await a.handle(vaultRequest("evt_1", SECRET))).status).toBe(500); // the same event again: still one entry
       const kept = await failuresA.list();
       expect(kept).toHaveLength(1);
-      expect(kept[0]).toMatchObject({ key: "vault:acme:credentials:done:evt_1", reason: "handler-failed", attempts: 2, name: "credentials:done" });
+      expect(kept[0]).toMatchObject({ key: "vault:acme:credentials:done|evt_1", reason: "handler-failed", attempts: 2, name: "credentials:done" });
       expect((kept[0]!.payload as { data: { secret: string } }).data.secret).toBe(SECRET);
       expect((kept[0]!.raw as { webhook: { data: { secret: string } } }).webhook.data.secret).toBe(SECRET);
-      expect(await raw.hget(failuresRedisKey(prefix), "vault:acme:credentials:done:evt_1")).not.toContain(SECRET);
+      expect(await raw.hget(failuresRedisKey(prefix), "vault:acme:credentials:done|evt_1")).not.toContain(SECRET);
 
       // Another instance (its own clients) replays it through the same claim logic.
       const b = createWebhooks({ provider: vaultProvider, store: storeB, failures: failuresB, recovery: { automatic: false } });
       const handler = vi.fn();
       b.on("credentials:done", handler);
-      expect(await b.replayAll()).toEqual([{ key: "vault:acme:credentials:done:evt_1", status: "handled" }]);
+      expect(await b.replayAll()).toEqual([{ key: "vault:acme:credentials:done|evt_1", status: "handled" }]);
       expect(handler).toHaveBeenCalledTimes(1);
       expect(handler.mock.calls[0]![0].payload.data.secret).toBe(SECRET);
       expect(await failuresB.list()).toEqual([]);
