@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { LruDedupeStore, MemoryFailureSink, type ClaimResult, type DedupeStore, type DueEntry, type FailedDelivery, type FailureSink, type InboxWrite } from "@credhooks/core";
+import { LruDedupeStore, MemoryFailureSink, pageFailures, type ClaimResult, type DedupeStore, type DueEntry, type FailedDelivery, type FailureListOptions, type FailureSink, type InboxWrite } from "@credhooks/core";
 import { failureSinkConformance, faultyStore, storeConformance, type ConformanceTestApi, type StoreUnderTest } from "@credhooks/testing";
 
 // The store and failure-sink conformance suites of @credhooks/testing, run against the
@@ -228,8 +228,9 @@ class JsonFailureSink implements FailureSink {
     const row = this.#rows.get(key);
     return row === undefined ? undefined : (JSON.parse(row) as FailedDelivery);
   }
-  async list(): Promise<FailedDelivery[]> {
-    return [...this.#rows.values()].map((row) => JSON.parse(row) as FailedDelivery);
+  async list(options?: FailureListOptions): Promise<FailedDelivery[]> {
+    const all = [...this.#rows.values()].map((row) => JSON.parse(row) as FailedDelivery);
+    return options === undefined ? all : pageFailures(all, options);
   }
   async delete(key: string): Promise<void> {
     this.#rows.delete(key);

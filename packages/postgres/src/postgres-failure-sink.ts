@@ -1,4 +1,4 @@
-import type { FailedDelivery, FailureSink, Logger } from "@credhooks/core";
+import { pageFailures, type FailedDelivery, type FailureListOptions, type FailureSink, type Logger } from "@credhooks/core";
 import { Connection, type PostgresConnectionOptions } from "./connection.js";
 import { connectionOf, type PostgresStore } from "./postgres-store.js";
 import { tablesOf, type PostgresTableNames, type Tables } from "./schema.js";
@@ -100,10 +100,12 @@ export class PostgresFailureSink implements FailureSink {
     return rows[0] === undefined ? undefined : decode(rows[0].entry);
   }
 
-  async list(): Promise<readonly FailedDelivery[]> {
+  /** Every entry, oldest first; with `{ limit, after }`, one page in key order (as every sink pages). */
+  async list(options?: FailureListOptions): Promise<readonly FailedDelivery[]> {
     // The columns are COLLATE "C": byte order, the same on every server whatever its locale.
     const { rows } = await this.#connection.query<{ entry: string }>("the failure sink's list", `SELECT entry FROM ${this.#t.failures} ORDER BY first_failed_at, key`);
-    return rows.map((row) => decode(row.entry));
+    const all = rows.map((row) => decode(row.entry));
+    return options === undefined ? all : pageFailures(all, options);
   }
 
   async delete(key: string): Promise<void> {

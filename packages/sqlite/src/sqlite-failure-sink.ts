@@ -1,4 +1,4 @@
-import type { FailedDelivery, FailureSink } from "@credhooks/core";
+import { pageFailures, type FailedDelivery, type FailureListOptions, type FailureSink } from "@credhooks/core";
 import type { Statement, Transaction } from "better-sqlite3";
 import { connectionOf, fromSql, openDatabase, toSql, type Db, type Opened } from "./database.js";
 import type { SqliteStore } from "./sqlite-store.js";
@@ -111,8 +111,10 @@ export class SqliteFailureSink implements FailureSink {
     return stored === undefined ? undefined : decode(stored);
   }
 
-  list(): readonly FailedDelivery[] {
-    return this.#list.all().map(decode);
+  /** Every entry, oldest first; with `{ limit, after }`, one page in key order (as every sink pages). */
+  list(options?: FailureListOptions): readonly FailedDelivery[] {
+    const all = this.#list.all().map(decode);
+    return options === undefined ? all : pageFailures(all, options);
   }
 
   delete(key: string): void {

@@ -81,6 +81,22 @@ export function failureSinkConformance(t: ConformanceTestApi, options: FailureSi
       assert.deepEqual(mine(await sink.list(), [k]), []);
     });
 
+    test("pages list({ limit, after }) in key order: every entry once, no page longer than the limit", async (sink, key) => {
+      const keys = ["c", "a", "e", "b", "d"].map((label) => key(label));
+      for (const k of keys) await sink.put(failedDelivery(k));
+      const prefix = keys[0]!.slice(0, keys[0]!.lastIndexOf(":", keys[0]!.lastIndexOf(":") - 1));
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let pages = 0; pages < 100; pages++) {
+        const page = await sink.list(after === undefined ? { limit: 2 } : { limit: 2, after });
+        assert.ok(page.length <= 2, `a page of ${page.length} entries for limit 2`);
+        if (page.length === 0) break;
+        for (const entry of page) if (entry.key.startsWith(prefix)) seen.push(entry.key);
+        after = page[page.length - 1]!.key;
+      }
+      assert.deepEqual(seen, [...keys].sort());
+    });
+
     test("keeps an entry whole: every field, unicode text, nested payloads", async (sink, key) => {
       const entry = failedDelivery(key("caf\u00e9-🚀"));
       await sink.put(entry);
