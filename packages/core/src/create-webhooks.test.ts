@@ -1,28 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { z } from "zod";
+import { stageProvider } from "../test/stage-context.js";
 import { createWebhooks } from "./create-webhooks.js";
 import type { DedupeStore } from "./dedupe-store.js";
-import { WebhookError } from "./errors.js";
 import { LruDedupeStore } from "./lru-dedupe-store.js";
-import type { Provider, WebhookRequest } from "./types.js";
+import type { WebhookRequest } from "./types.js";
 
-// A minimal provider: `{"type", "id", "data"}` bodies, key in `x-key`, optionally no retries.
-const testEvents = { "thing.created": z.looseObject({ name: z.string() }) };
-function testProvider(overrides: Partial<Provider<typeof testEvents>> = {}): Provider<typeof testEvents> {
-  return {
-    id: "test",
-    events: testEvents,
-    retries: true,
-    authenticate(delivery) {
-      if (delivery.request.headers["x-key"] !== "k") throw new WebhookError("INVALID_CREDENTIALS", "wrong key");
-    },
-    identify(delivery) {
-      const body = delivery.body as { type: string; id: string; data: unknown };
-      return { name: body.type, payload: body.data, raw: body, dedupeId: body.id };
-    },
-    ...overrides,
-  };
-}
+// A minimal provider (the stages' tests' one): `{"type", "id", "data"}` bodies, key in `x-key`, optionally no retries.
+const testProvider = stageProvider;
 
 const delivery = (body: unknown, extra: Partial<WebhookRequest> = {}): WebhookRequest => ({
   method: "POST",

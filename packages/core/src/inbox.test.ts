@@ -1,31 +1,17 @@
 import { describe, expect, it, vi } from "vitest";
-import { z } from "zod";
+import { stageProvider } from "../test/stage-context.js";
 import { createWebhooks } from "./create-webhooks.js";
 import type { DedupeStore } from "./dedupe-store.js";
 import { WebhookError } from "./errors.js";
 import { MemoryFailureSink } from "./failure-sink.js";
 import { LruDedupeStore } from "./lru-dedupe-store.js";
-import type { Provider, WebhookRequest } from "./types.js";
+import type { WebhookRequest } from "./types.js";
 
 // The inbox, recovery, shutdown and leases of the receiver, with the in-process store and an
 // injected clock: every expiry below is a clock move, not a sleep.
 
-const events = { "thing.created": z.looseObject({ name: z.string() }) };
-function provider(overrides: Partial<Provider<typeof events>> = {}): Provider<typeof events> {
-  return {
-    id: "test",
-    events,
-    retries: false,
-    authenticate(delivery) {
-      if (delivery.request.headers["x-key"] !== "k") throw new WebhookError("INVALID_CREDENTIALS", "wrong key");
-    },
-    identify(delivery) {
-      const body = delivery.body as { type: string; id: string; data: unknown };
-      return { name: body.type, payload: body.data, raw: body, dedupeId: body.id };
-    },
-    ...overrides,
-  };
-}
+// The test provider of the stages' tests, as a sender that never redelivers unless told.
+const provider = (overrides: Parameters<typeof stageProvider>[0] = {}) => stageProvider({ retries: false, ...overrides });
 const created = (id = "e1", name = "n"): WebhookRequest => ({
   method: "POST",
   path: "/",
