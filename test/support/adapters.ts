@@ -8,7 +8,7 @@ import { webhooks as koaWebhooks } from "@credhooks/koa";
 import { webhooks as nodeWebhooks } from "@credhooks/node";
 import { webhooks as fetchWebhooks } from "@credhooks/fetch";
 import { fetchToNodeListener } from "./fetch-bridge.js";
-import { compileMountPath, type Provider, type Webhooks, type WebhooksOptions } from "@credhooks/core";
+import { compileMountPath, type MultiWebhooks, type MultiWebhooksOptions, type Provider, type ProviderEntry, type Webhooks, type WebhooksOptions } from "@credhooks/core";
 
 /** One receiver to mount: where, and with which options (provider, store, ...). */
 export interface Mount {
@@ -23,11 +23,21 @@ export interface BuiltApp {
   hooks: Array<Webhooks<Record<string, unknown>>>;
 }
 
+/** An app with one multi-provider receiver mounted once (`app.use("/events/:tenantId", hooks)`). */
+export interface BuiltMultiApp {
+  app: RequestListener;
+  hooks: MultiWebhooks;
+}
+
 /** One framework major with the credhooks adapter for it. */
 export interface AdapterHarness {
   name: string;
   build(mounts: readonly Mount[]): BuiltApp;
+  /** Mounts one multi-provider receiver at `path` (default `/events/:tenantId`). */
+  buildMulti(options: MultiWebhooksOptions<Record<string, ProviderEntry>>, path?: string): BuiltMultiApp;
 }
+
+const MULTI_PATH = "/events/:tenantId";
 
 type ExpressFactory = () => { use(path: string, handler: unknown): unknown } & RequestListener;
 type KoaFactory = new () => { use(mw: unknown): unknown; callback(): RequestListener };
@@ -44,6 +54,12 @@ function expressHarness(name: string, createApp: ExpressFactory): AdapterHarness
       });
       return { app, hooks };
     },
+    buildMulti(options, path = MULTI_PATH) {
+      const app = createApp();
+      const hooks = expressWebhooks(options);
+      app.use(path, hooks);
+      return { app, hooks: hooks as unknown as MultiWebhooks };
+    },
   };
 }
 
@@ -58,6 +74,12 @@ function koaHarness(name: string, KoaApp: KoaFactory): AdapterHarness {
         return h as unknown as Webhooks<Record<string, unknown>>;
       });
       return { app: app.callback(), hooks };
+    },
+    buildMulti(options, path = MULTI_PATH) {
+      const app = new KoaApp();
+      const hooks = koaWebhooks({ ...options, path });
+      app.use(hooks);
+      return { app: app.callback(), hooks: hooks as unknown as MultiWebhooks };
     },
   };
 }
@@ -82,6 +104,10 @@ const nodeHarness: AdapterHarness = {
     const hooks = mounts.map((m) => nodeWebhooks({ ...m.options, path: m.path }));
     return { app: chain(hooks), hooks: hooks as unknown as Array<Webhooks<Record<string, unknown>>> };
   },
+  buildMulti(options, path = MULTI_PATH) {
+    const hooks = nodeWebhooks({ ...options, path });
+    return { app: chain([hooks]), hooks: hooks as unknown as MultiWebhooks };
+  },
 };
 
 const fetchHarness: AdapterHarness = {
@@ -94,6 +120,10 @@ const fetchHarness: AdapterHarness = {
       return target.handler(request);
     });
     return { app, hooks: hooks.map((h) => h.handler) as unknown as Array<Webhooks<Record<string, unknown>>> };
+  },
+  buildMulti(options, path = MULTI_PATH) {
+    const hooks = fetchWebhooks({ ...options, path });
+    return { app: fetchToNodeListener((request) => hooks(request)), hooks: hooks as unknown as MultiWebhooks };
   },
 };
 

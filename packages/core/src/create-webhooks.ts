@@ -5,6 +5,7 @@ import { HandlerRegistry, type Registered } from "./handler-registry.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { LruDedupeStore } from "./lru-dedupe-store.js";
 import type { MetricEvent, MetricsListener } from "./metrics.js";
+import { checkKey, createMultiWebhooks, isMultiOptions, type MultiWebhooks, type MultiWebhooksOptions, type ProviderEntry, type ProvidersOf } from "./multi-webhooks.js";
 import { authenticate, type ReadOptions } from "./stages/authenticate.js";
 import { claim as claimEvent, type Claim } from "./stages/claim.js";
 import type { PreparedEvent, ReceiverContext } from "./stages/context.js";
@@ -60,6 +61,14 @@ export const DEFAULT_DONE_TTL_MS = 48 * 60 * 60 * 1000;
 export interface WebhooksOptions<P extends Provider> {
   /** The sender, e.g. `proven({ apiKey })`. */
   provider: P;
+  /**
+   * The name this receiver's events are kept under in the store and the failure sink (the
+   * first part of every dedupe key and the inbox queue); default the provider id. Give two
+   * receivers of one provider (two Proven agents) sharing a store different keys, so their
+   * events can never collide. Letters, digits, `-` and `_`. In the multi-provider form it
+   * is each provider's key in `providers`.
+   */
+  key?: string;
   /** Where events are remembered for dedupe; default an in-process {@link LruDedupeStore}. */
   store?: DedupeStore;
   /** Where deliveries that would otherwise be lost are kept; default in memory. */
@@ -289,7 +298,9 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * Creates a webhook receiver for one provider. This file only wires the pipeline's stages
+ * Creates a webhook receiver: for one provider (`{ provider }`), or for several at once
+ * (`{ providers: { proven: …, lissi: … } }`, each served under `/<key>` below the mount
+ * point — see {@link MultiWebhooks}). This file only wires the pipeline's stages
  * (`stages/`): route → read the body → authenticate → identify → validate → claim (+ inbox)
  * → dispatch → settle, with keep (failure sink) and recover beside them.
  *
@@ -297,13 +308,26 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
  * ```ts
  * import { createWebhooks } from "@credhooks/core";
  * import { proven } from "@credhooks/core/providers/proven";
+ * import { lissi } from "@credhooks/core/providers/lissi";
  *
  * const hooks = createWebhooks({ provider: proven({ apiKey: process.env.PROVEN_API_KEY! }) });
  * hooks.on("connection:completed", (event) => console.log(event.payload.connection_id));
+ *
+ * const all = createWebhooks({ providers: { proven: proven({ apiKey: "k1" }), lissi: lissi({ apiKey: "k2" }) } });
+ * all.on("credential.issued", (event) => console.log(event.payload.provider, event.payload.recordId));
  * ```
  */
-export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>): Webhooks<EventMapOf<P>> {
+export function createWebhooks<PS extends Record<string, ProviderEntry>>(options: MultiWebhooksOptions<PS>): MultiWebhooks<ProvidersOf<PS>>;
+export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>): Webhooks<EventMapOf<P>>;
+export function createWebhooks(options: WebhooksOptions<Provider> | MultiWebhooksOptions<Record<string, ProviderEntry>>): Webhooks<Record<string, unknown>> | MultiWebhooks {
+  if (isMultiOptions(options)) return createMultiWebhooks(options, createProviderWebhooks);
+  return createProviderWebhooks(options as WebhooksOptions<Provider>) as unknown as Webhooks<Record<string, unknown>>;
+}
+
+/** The single-provider receiver (`createWebhooks({ provider })`). */
+function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>): Webhooks<EventMapOf<P>> {
   const provider = options.provider;
+  const namespace = options.key === undefined ? provider.id : checkKey(options.key, "key");
   const store: DedupeStore = options.store ?? new LruDedupeStore();
   const failures = options.failures ?? new MemoryFailureSink();
   const logger = options.logger ?? silentLogger;
@@ -335,14 +359,15 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
     },
     leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
     doneTtlMs: options.doneTtlMs ?? DEFAULT_DONE_TTL_MS,
-    queue: provider.id,
+    queue: namespace,
     maxAttempts: Math.max(1, recovery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
     backoffMs: recovery?.backoffMs ?? defaultBackoffMs,
-    keyOf: (tenantId, dedupeId) => `${provider.id}:${tenantId === undefined ? "" : encodeURIComponent(tenantId)}:${dedupeId}`,
+    keyOf: (tenantId, dedupeId) => `${namespace}:${tenantId === undefined ? "" : encodeURIComponent(tenantId)}:${dedupeId}`,
   };
   if (ackWhenStored && !hasInbox) throw new TypeError(`credhooks: acknowledge: "when-stored" needs a store with an inbox (claimDue); this store has none.`);
   warnOfLoss(ctx, ackWhenStored || !provider.retries || deadlineMs !== undefined);
 
+  const keyPrefix = `${namespace}:`;
   const registry = new HandlerRegistry(provider);
   const leases = new LeaseKeeper(ctx);
   /** Events whose handlers run now (asynchronously), with the promise of their settled answer. */
@@ -435,8 +460,8 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
 
   async function replay(key: string): Promise<ReplayOutcome> {
     const entry = await failures.get(key);
-    // One failure sink may serve several receivers: only this provider's entries are ours.
-    if (!entry || entry.provider !== provider.id) return { key, status: "not-found" };
+    // One failure sink may serve several receivers: only entries under this receiver's key are ours.
+    if (!entry || entry.provider !== provider.id || !entry.key.startsWith(keyPrefix)) return { key, status: "not-found" };
     if (entry.name === undefined) return { key, status: "invalid-payload", error: entry.error };
     const prepared = prepare(ctx, { name: entry.name, payload: entry.payload, raw: entry.raw, dedupeId: entry.dedupeId }, entry.tenantId, Date.now());
     if (prepared instanceof WebhookError) return { key, status: "invalid-payload", error: prepared.message };
@@ -554,14 +579,14 @@ export function createWebhooks<P extends Provider>(options: WebhooksOptions<P>):
       // several receivers); a sink that ignores paging returns everything at once, or repeats
       // a page it already returned: both end the loop.
       const outcomes: ReplayOutcome[] = [];
-      const prefix = `${provider.id}:`;
+      const prefix = keyPrefix;
       let after = prefix;
       let previous = new Set<string>();
       for (;;) {
         const page = await failures.list({ limit: REPLAY_PAGE_SIZE, after });
         const fresh = page.filter((entry) => !previous.has(entry.key));
         for (const entry of fresh) {
-          if (entry.provider === provider.id) outcomes.push(await replay(entry.key));
+          if (entry.provider === provider.id && entry.key.startsWith(prefix)) outcomes.push(await replay(entry.key));
         }
         const last = page[page.length - 1];
         if (fresh.length === 0 || page.length !== REPLAY_PAGE_SIZE || last === undefined || !last.key.startsWith(prefix)) return outcomes;

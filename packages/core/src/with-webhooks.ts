@@ -1,8 +1,10 @@
 import type { Webhooks } from "./create-webhooks.js";
+import type { MultiWebhooks } from "./multi-webhooks.js";
 
 /**
  * Gives a framework middleware the receiver's API, so `hooks` is both the middleware to
- * mount and the object to register handlers on (`hooks.on(...)` returns `hooks`).
+ * mount and the object to register handlers on (`hooks.on(...)` returns `hooks`). Works for
+ * the single-provider and the multi-provider receiver alike.
  *
  * @example
  * ```ts
@@ -10,28 +12,29 @@ import type { Webhooks } from "./create-webhooks.js";
  * app.use("/events/:tenantId", hooks.on("credentials:done", handler));
  * ```
  */
-export function withWebhooks<F extends object, M extends Record<string, unknown>>(middleware: F, core: Webhooks<M>): F & Webhooks<M> & { readonly webhooks: Webhooks<M> } {
-  const target = middleware as F & Webhooks<M> & { webhooks: Webhooks<M> };
-  Object.defineProperties(target, {
+export function withWebhooks<F extends object, R extends Webhooks<never> | Webhooks<Record<string, unknown>> | MultiWebhooks<never> | MultiWebhooks>(middleware: F, core: R): F & R & { readonly webhooks: R } {
+  const target = middleware as F & R & { webhooks: R };
+  const source = core as unknown as Record<string, unknown>;
+  const properties: PropertyDescriptorMap = {
     webhooks: { value: core, enumerable: true },
-    provider: { value: core.provider, enumerable: true },
-    failures: { value: core.failures, enumerable: true },
-  });
-  // Registration methods return the middleware itself, so calls chain on what gets mounted.
-  const chain = (register: (...args: never[]) => unknown) => (...args: never[]) => {
-    register.apply(core, args);
-    return target;
+    failures: { value: source["failures"], enumerable: true },
   };
+  for (const name of ["provider", "providers", "receivers"]) {
+    if (name in source) properties[name] = { value: source[name], enumerable: true };
+  }
+  Object.defineProperties(target, properties);
+  // Registration methods return the middleware itself, so calls chain on what gets mounted.
   const loose = target as unknown as Record<string, unknown>;
-  loose["on"] = chain(core.on as (...args: never[]) => unknown);
-  loose["off"] = chain(core.off as (...args: never[]) => unknown);
-  loose["onAny"] = chain(core.onAny as (...args: never[]) => unknown);
-  loose["onUnhandled"] = chain(core.onUnhandled as (...args: never[]) => unknown);
-  loose["onError"] = chain(core.onError as (...args: never[]) => unknown);
-  target.handle = (request) => core.handle(request);
-  target.replay = (key) => core.replay(key);
-  target.replayAll = () => core.replayAll();
-  target.recover = () => core.recover();
-  target.close = (options) => core.close(options);
+  for (const name of ["on", "off", "onAny", "onUnhandled", "onError"]) {
+    const register = source[name] as (...args: unknown[]) => unknown;
+    loose[name] = (...args: unknown[]) => {
+      register.apply(core, args);
+      return target;
+    };
+  }
+  for (const name of ["handle", "replay", "replayAll", "recover", "close"]) {
+    const method = source[name] as (...args: unknown[]) => unknown;
+    loose[name] = (...args: unknown[]) => method.apply(core, args);
+  }
   return target;
 }

@@ -4,7 +4,12 @@ import {
   readNodeBody,
   withWebhooks,
   type EventMapOf,
+  type MultiWebhooks,
+  type MultiWebhooksOptions,
   type Provider,
+  type ProviderEntry,
+  type ProvidersOf,
+  type ReceiverLike,
   type Webhooks,
   type WebhooksOptions,
 } from "@credhooks/core";
@@ -49,6 +54,19 @@ export type ExpressLikeResponse = ServerResponse;
 export type ExpressWebhooks<M extends Record<string, unknown>> = ((req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => void) &
   Webhooks<M> & { readonly webhooks: Webhooks<M> };
 
+/**
+ * The multi-provider receiver as Express middleware: mount it once under
+ * `/events/:tenantId`, and each provider is served under `/<key>` below it.
+ *
+ * @example
+ * ```ts
+ * const hooks: ExpressMultiWebhooks<{ proven: ProvenProvider }> = webhooks({ providers: { proven: proven({ apiKey }) } });
+ * app.use("/events/:tenantId", hooks);
+ * ```
+ */
+export type ExpressMultiWebhooks<PS extends Record<string, Provider>> = ((req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void) => void) &
+  MultiWebhooks<PS> & { readonly webhooks: MultiWebhooks<PS> };
+
 const FIX = "express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })";
 
 /**
@@ -61,8 +79,8 @@ const FIX = "express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })
  * app.use("/events/:tenantId/proven", createExpressMiddleware(core));
  * ```
  */
-export function createExpressMiddleware(core: Webhooks<Record<string, unknown>> | Webhooks<never>) {
-  const receiver = core as Webhooks<Record<string, unknown>>;
+export function createExpressMiddleware(core: ReceiverLike) {
+  const receiver = core;
   return function credhooksExpress(req: ExpressLikeRequest, res: ExpressLikeResponse, next: (error?: unknown) => void): void {
     receiver
       .handle({
@@ -81,22 +99,30 @@ export function createExpressMiddleware(core: Webhooks<Record<string, unknown>> 
 }
 
 /**
- * Creates a receiver for one provider as Express 4/5 middleware. Mount it under
- * `/events/:tenantId` (the tenant id reaches handlers and credential resolvers), or
- * anywhere without one for a single tenant.
+ * Creates a receiver as Express 4/5 middleware: for several providers at once
+ * (`{ providers }`, each served under `/<key>` below the mount point), or for one
+ * (`{ provider }`). Mount it under `/events/:tenantId` (the tenant id reaches handlers and
+ * credential resolvers), or anywhere without one for a single tenant.
  *
  * @example
  * ```ts
  * import express from "express";
  * import { webhooks } from "@credhooks/express";
  * import { proven } from "@credhooks/core/providers/proven";
+ * import { lissi } from "@credhooks/core/providers/lissi";
  *
- * const hooks = webhooks({ provider: proven({ apiKey: (tenantId) => lookupKey(tenantId) }) });
- * hooks.on("credentials:done", async (event) => console.log(event.tenantId, event.payload.cred_ex_id));
- * express().use("/events/:tenantId/proven", hooks);
+ * const hooks = webhooks({ providers: { proven: proven({ apiKey: (tenantId) => lookupKey(tenantId) }), lissi: lissi({ apiKey: "k" }) } });
+ * hooks.on("credential.issued", async (event) => console.log(event.tenantId, event.payload.provider, event.payload.recordId));
+ * hooks.on("proven", "credentials:done", async (event) => console.log(event.payload.cred_ex_id));
+ * express().use("/events/:tenantId", hooks); // POST /events/acme/proven, /events/acme/lissi/…
+ *
+ * const one = webhooks({ provider: proven({ apiKey: "k" }) }); // one provider, mounted where you like
+ * express().use("/events/:tenantId/proven", one);
  * ```
  */
-export function webhooks<P extends Provider>(options: WebhooksOptions<P>): ExpressWebhooks<EventMapOf<P>> {
-  const core = createWebhooks(options);
-  return withWebhooks(createExpressMiddleware(core as unknown as Webhooks<Record<string, unknown>>), core);
+export function webhooks<PS extends Record<string, ProviderEntry>>(options: MultiWebhooksOptions<PS>): ExpressMultiWebhooks<ProvidersOf<PS>>;
+export function webhooks<P extends Provider>(options: WebhooksOptions<P>): ExpressWebhooks<EventMapOf<P>>;
+export function webhooks(options: WebhooksOptions<Provider> | MultiWebhooksOptions<Record<string, ProviderEntry>>): object {
+  const core = createWebhooks(options as WebhooksOptions<Provider>);
+  return withWebhooks(createExpressMiddleware(core), core);
 }

@@ -4,4 +4,4 @@
  * @module @credhooks/express
  */
 export { webhooks, createExpressMiddleware } from "./create-express-middleware.js";
-export type { ExpressWebhooks, ExpressLikeRequest, ExpressLikeResponse } from "./create-express-middleware.js";
+export type { ExpressMultiWebhooks, ExpressWebhooks, ExpressLikeRequest, ExpressLikeResponse } from "./create-express-middleware.js";

@@ -6,7 +6,12 @@ import {
   withWebhooks,
   type EventMapOf,
   type HeaderValue,
+  type MultiWebhooks,
+  type MultiWebhooksOptions,
   type Provider,
+  type ProviderEntry,
+  type ProvidersOf,
+  type ReceiverLike,
   type Webhooks,
   type WebhooksOptions,
 } from "@credhooks/core";
@@ -116,8 +121,8 @@ export async function readRequestBody(request: Request, limit: number, timeoutMs
  * export const POST = (request: Request) => handle(request); // Next.js route handler
  * ```
  */
-export function createFetchHandler(core: Webhooks<Record<string, unknown>> | Webhooks<never>, options: FetchHandlerOptions = {}): FetchHandler {
-  const receiver = core as Webhooks<Record<string, unknown>>;
+export function createFetchHandler(core: ReceiverLike, options: FetchHandlerOptions = {}): FetchHandler {
+  const receiver = core;
   const mount = compileMountPath(options.path ?? "/");
   return async function credhooksFetch(request, context) {
     const url = new URL(request.url);
@@ -145,21 +150,46 @@ function toHeaderRecord(headers: Headers): Record<string, HeaderValue> {
 }
 
 /**
- * Creates a receiver for one provider as a fetch handler.
+ * Options of the fetch multi-provider {@link webhooks}.
+ *
+ * @example
+ * ```ts
+ * const options: FetchMultiWebhooksOptions<{ proven: ProvenProvider }> = { providers: { proven: proven({ apiKey }) }, path: "/events/:tenantId" };
+ * ```
+ */
+export type FetchMultiWebhooksOptions<PS extends Record<string, ProviderEntry>> = MultiWebhooksOptions<PS> & FetchHandlerOptions;
+
+/**
+ * A fetch handler that is also the multi-provider receiver.
+ *
+ * @example
+ * ```ts
+ * const hooks: FetchMultiWebhooks<{ proven: ProvenProvider }> = webhooks({ providers: { proven: proven({ apiKey }) }, path: "/events/:tenantId" });
+ * export const POST = (request: Request) => hooks(request);
+ * ```
+ */
+export type FetchMultiWebhooks<PS extends Record<string, Provider>> = FetchHandler & MultiWebhooks<PS> & { readonly webhooks: MultiWebhooks<PS> };
+
+/**
+ * Creates a receiver as a fetch handler: for several providers at once (`{ providers }`,
+ * each served under `/<key>` below `path`), or for one (`{ provider }`).
  *
  * @example
  * ```ts
  * import { Hono } from "hono";
  * import { webhooks } from "@credhooks/fetch";
  * import { proven } from "@credhooks/core/providers/proven";
+ * import { lissi } from "@credhooks/core/providers/lissi";
  *
- * const hooks = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
- * hooks.on("credentials:done", (event) => save(event.payload.cred_ex_id));
- * new Hono().all("/events/:tenantId/proven", (c) => hooks(c.req.raw));
+ * const hooks = webhooks({ providers: { proven: proven({ apiKey }), lissi: lissi({ apiKey }) }, path: "/events/:tenantId" });
+ * hooks.on("credential.issued", (event) => save(event.payload.provider, event.payload.recordId));
+ * new Hono().all("/events/:tenantId/*", (c) => hooks(c.req.raw));
  * ```
  */
-export function webhooks<P extends Provider>(options: FetchWebhooksOptions<P>): FetchWebhooks<EventMapOf<P>> {
+export function webhooks<PS extends Record<string, ProviderEntry>>(options: FetchMultiWebhooksOptions<PS>): FetchMultiWebhooks<ProvidersOf<PS>>;
+export function webhooks<P extends Provider>(options: FetchWebhooksOptions<P>): FetchWebhooks<EventMapOf<P>>;
+export function webhooks(options: FetchWebhooksOptions<Provider> | FetchMultiWebhooksOptions<Record<string, ProviderEntry>>): object {
   const { path, ...coreOptions } = options;
-  const core = createWebhooks(coreOptions as WebhooksOptions<P>);
-  return withWebhooks(createFetchHandler(core as unknown as Webhooks<Record<string, unknown>>, path === undefined ? {} : { path }), core);
+  const core = createWebhooks(coreOptions as WebhooksOptions<Provider>);
+  return withWebhooks(createFetchHandler(core, path === undefined ? {} : { path }), core);
 }

@@ -4,4 +4,4 @@
  * @module @credhooks/fetch
  */
 export { createFetchHandler, readRequestBody, webhooks } from "./create-fetch-handler.js";
-export type { FetchHandler, FetchHandlerOptions, FetchWebhooks, FetchWebhooksOptions } from "./create-fetch-handler.js";
+export type { FetchHandler, FetchHandlerOptions, FetchMultiWebhooks, FetchMultiWebhooksOptions, FetchWebhooks, FetchWebhooksOptions } from "./create-fetch-handler.js";

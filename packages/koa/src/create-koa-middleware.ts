@@ -2,12 +2,17 @@ import type { IncomingMessage } from "node:http";
 import {
   compileMountPath,
   createWebhooks,
-  isProviderRoute,
+  servesRoute,
   readNodeBody,
   withWebhooks,
   type EventMapOf,
   type MountPath,
+  type MultiWebhooks,
+  type MultiWebhooksOptions,
   type Provider,
+  type ProviderEntry,
+  type ProvidersOf,
+  type ReceiverLike,
   type Webhooks,
   type WebhooksOptions,
 } from "@credhooks/core";
@@ -89,8 +94,8 @@ const FIX = "with @koa/bodyparser, keep its default that sets ctx.request.rawBod
  * app.use(createKoaMiddleware(core, { path: "/events/:tenantId/proven" }));
  * ```
  */
-export function createKoaMiddleware(core: Webhooks<Record<string, unknown>> | Webhooks<never>, options: KoaMountOptions = {}) {
-  const receiver = core as Webhooks<Record<string, unknown>>;
+export function createKoaMiddleware(core: ReceiverLike, options: KoaMountOptions = {}) {
+  const receiver = core;
   const fixed = options.path === undefined ? undefined : compileMountPath(options.path);
   const fromRouter = new Map<string, MountPath>();
 
@@ -103,7 +108,7 @@ export function createKoaMiddleware(core: Webhooks<Record<string, unknown>> | We
       if (!found) return void (await next());
       path = found.rest;
       params = { ...params, ...found.params };
-    } else if (!isProviderRoute(receiver.provider, ctx.method, path)) {
+    } else if (!servesRoute(receiver, ctx.method, path)) {
       // Neither a path nor a router says which requests are ours: take only the provider's own
       // routes and methods, and let the app have the rest (GET /health, its other routes).
       return void (await next());
@@ -145,21 +150,48 @@ function routerMount(pattern: unknown, cache: Map<string, MountPath>): MountPath
 }
 
 /**
- * Creates a receiver for one provider as Koa 2/3 middleware.
+ * Options of the Koa multi-provider {@link webhooks}.
+ *
+ * @example
+ * ```ts
+ * const options: KoaMultiWebhooksOptions<{ proven: ProvenProvider }> = { providers: { proven: proven({ apiKey }) }, path: "/events/:tenantId" };
+ * ```
+ */
+export type KoaMultiWebhooksOptions<PS extends Record<string, ProviderEntry>> = MultiWebhooksOptions<PS> & KoaMountOptions;
+
+/**
+ * A Koa middleware that is also the multi-provider receiver.
+ *
+ * @example
+ * ```ts
+ * const hooks: KoaMultiWebhooks<{ proven: ProvenProvider }> = webhooks({ providers: { proven: proven({ apiKey }) }, path: "/events/:tenantId" });
+ * new Koa().use(hooks);
+ * ```
+ */
+export type KoaMultiWebhooks<PS extends Record<string, Provider>> = ((ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>) &
+  MultiWebhooks<PS> & { readonly webhooks: MultiWebhooks<PS> };
+
+/**
+ * Creates a receiver as Koa 2/3 middleware: for several providers at once (`{ providers }`,
+ * each served under `/<key>` below `path`), or for one (`{ provider }`).
  *
  * @example
  * ```ts
  * import Koa from "koa";
  * import { webhooks } from "@credhooks/koa";
  * import { proven } from "@credhooks/core/providers/proven";
+ * import { lissi } from "@credhooks/core/providers/lissi";
  *
- * const hooks = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
- * hooks.on("credentials:done", async (event) => console.log(event.payload.cred_ex_id));
- * new Koa().use(hooks);
+ * const hooks = webhooks({ providers: { proven: proven({ apiKey }), lissi: lissi({ apiKey }) }, path: "/events/:tenantId" });
+ * hooks.on("credential.issued", async (event) => console.log(event.payload.provider, event.payload.recordId));
+ * hooks.on("proven", "credentials:done", async (event) => console.log(event.payload.cred_ex_id));
+ * new Koa().use(hooks); // POST /events/acme/proven, /events/acme/lissi/…
  * ```
  */
-export function webhooks<P extends Provider>(options: KoaWebhooksOptions<P>): KoaWebhooks<EventMapOf<P>> {
+export function webhooks<PS extends Record<string, ProviderEntry>>(options: KoaMultiWebhooksOptions<PS>): KoaMultiWebhooks<ProvidersOf<PS>>;
+export function webhooks<P extends Provider>(options: KoaWebhooksOptions<P>): KoaWebhooks<EventMapOf<P>>;
+export function webhooks(options: KoaWebhooksOptions<Provider> | KoaMultiWebhooksOptions<Record<string, ProviderEntry>>): object {
   const { path, ...coreOptions } = options;
-  const core = createWebhooks(coreOptions as WebhooksOptions<P>);
-  return withWebhooks(createKoaMiddleware(core as unknown as Webhooks<Record<string, unknown>>, path === undefined ? {} : { path }), core);
+  const core = createWebhooks(coreOptions as WebhooksOptions<Provider>);
+  return withWebhooks(createKoaMiddleware(core, path === undefined ? {} : { path }), core);
 }

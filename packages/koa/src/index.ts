@@ -4,4 +4,4 @@
  * @module @credhooks/koa
  */
 export { webhooks, createKoaMiddleware } from "./create-koa-middleware.js";
-export type { KoaWebhooks, KoaWebhooksOptions, KoaLikeContext, KoaMountOptions } from "./create-koa-middleware.js";
+export type { KoaMultiWebhooks, KoaMultiWebhooksOptions, KoaWebhooks, KoaWebhooksOptions, KoaLikeContext, KoaMountOptions } from "./create-koa-middleware.js";

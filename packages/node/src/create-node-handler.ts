@@ -7,7 +7,12 @@ import {
   WebhookError,
   withWebhooks,
   type EventMapOf,
+  type MultiWebhooks,
+  type MultiWebhooksOptions,
   type Provider,
+  type ProviderEntry,
+  type ProvidersOf,
+  type ReceiverLike,
   type Webhooks,
   type WebhooksOptions,
 } from "@credhooks/core";
@@ -49,6 +54,28 @@ export type NodeWebhooksOptions<P extends Provider> = WebhooksOptions<P> & NodeH
 export type NodeWebhooks<M extends Record<string, unknown>> = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void) &
   Webhooks<M> & { readonly webhooks: Webhooks<M> };
 
+/**
+ * Options of the node:http multi-provider {@link webhooks}.
+ *
+ * @example
+ * ```ts
+ * const options: NodeMultiWebhooksOptions<{ proven: ProvenProvider }> = { providers: { proven: proven({ apiKey }) }, path: "/events/:tenantId" };
+ * ```
+ */
+export type NodeMultiWebhooksOptions<PS extends Record<string, ProviderEntry>> = MultiWebhooksOptions<PS> & NodeHandlerOptions;
+
+/**
+ * A node:http request listener that is also the multi-provider receiver.
+ *
+ * @example
+ * ```ts
+ * const hooks: NodeMultiWebhooks<{ proven: ProvenProvider }> = webhooks({ providers: { proven: proven({ apiKey }) }, path: "/events/:tenantId" });
+ * createServer(hooks).listen(3000); // POST /events/acme/proven
+ * ```
+ */
+export type NodeMultiWebhooks<PS extends Record<string, Provider>> = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void) &
+  MultiWebhooks<PS> & { readonly webhooks: MultiWebhooks<PS> };
+
 const FIX = "keep the raw bytes on req.rawBody (a Buffer) when something reads the body first";
 
 /**
@@ -62,8 +89,8 @@ const FIX = "keep the raw bytes on req.rawBody (a Buffer) when something reads t
  * createServer(createNodeHandler(core, { path: "/events/:tenantId/proven" })).listen(3000);
  * ```
  */
-export function createNodeHandler(core: Webhooks<Record<string, unknown>> | Webhooks<never>, options: NodeHandlerOptions = {}) {
-  const receiver = core as Webhooks<Record<string, unknown>>;
+export function createNodeHandler(core: ReceiverLike, options: NodeHandlerOptions = {}) {
+  const receiver = core;
   const mount = compileMountPath(options.path ?? "/");
   return function credhooksNode(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
     const url = req.url ?? "/";
@@ -91,21 +118,25 @@ export function createNodeHandler(core: Webhooks<Record<string, unknown>> | Webh
 }
 
 /**
- * Creates a receiver for one provider as a node:http request listener.
+ * Creates a receiver as a node:http request listener: for several providers at once
+ * (`{ providers }`, each served under `/<key>` below `path`), or for one (`{ provider }`).
  *
  * @example
  * ```ts
  * import { createServer } from "node:http";
  * import { webhooks } from "@credhooks/node";
  * import { proven } from "@credhooks/core/providers/proven";
+ * import { lissi } from "@credhooks/core/providers/lissi";
  *
- * const hooks = webhooks({ provider: proven({ apiKey }), path: "/events/:tenantId/proven" });
- * hooks.on("credentials:done", (event) => save(event.payload.cred_ex_id));
- * createServer(hooks).listen(3000);
+ * const hooks = webhooks({ providers: { proven: proven({ apiKey }), lissi: lissi({ apiKey }) }, path: "/events/:tenantId" });
+ * hooks.on("credential.issued", (event) => save(event.payload.provider, event.payload.recordId));
+ * createServer(hooks).listen(3000); // POST /events/acme/proven, /events/acme/lissi/…
  * ```
  */
-export function webhooks<P extends Provider>(options: NodeWebhooksOptions<P>): NodeWebhooks<EventMapOf<P>> {
+export function webhooks<PS extends Record<string, ProviderEntry>>(options: NodeMultiWebhooksOptions<PS>): NodeMultiWebhooks<ProvidersOf<PS>>;
+export function webhooks<P extends Provider>(options: NodeWebhooksOptions<P>): NodeWebhooks<EventMapOf<P>>;
+export function webhooks(options: NodeWebhooksOptions<Provider> | NodeMultiWebhooksOptions<Record<string, ProviderEntry>>): object {
   const { path, ...coreOptions } = options;
-  const core = createWebhooks(coreOptions as WebhooksOptions<P>);
-  return withWebhooks(createNodeHandler(core as unknown as Webhooks<Record<string, unknown>>, path === undefined ? {} : { path }), core);
+  const core = createWebhooks(coreOptions as WebhooksOptions<Provider>);
+  return withWebhooks(createNodeHandler(core, path === undefined ? {} : { path }), core);
 }

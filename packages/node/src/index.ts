@@ -4,4 +4,4 @@
  * @module @credhooks/node
  */
 export { createNodeHandler, webhooks } from "./create-node-handler.js";
-export type { NodeHandlerOptions, NodeWebhooks, NodeWebhooksOptions } from "./create-node-handler.js";
+export type { NodeHandlerOptions, NodeMultiWebhooks, NodeMultiWebhooksOptions, NodeWebhooks, NodeWebhooksOptions } from "./create-node-handler.js";
