@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import type { CloseResult, Provider, WebhookEvent, Webhooks } from "@credhooks/core";
+import type { CloseResult, Provider, WebhookEvent } from "@credhooks/core";
 import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
 import { truvera } from "@credhooks/core/providers/truvera";
@@ -11,7 +11,7 @@ import { acapy } from "@credhooks/core/providers/acapy";
 import { credential } from "./dev-credentials.js";
 import type { ExampleStore } from "./example-store.js";
 
-/** One provider of the example servers, mounted at `/events/:tenantId/<id>`. */
+/** One provider of the example servers, served at `/events/:tenantId/<id>`. */
 export interface ExampleReceiver {
   id: string;
   path: string;
@@ -19,21 +19,36 @@ export interface ExampleReceiver {
 }
 
 /**
- * The providers every example server mounts. Every tenant id is accepted with the same
- * credential, read from the environment (see the README's example-server contract).
+ * The providers every example server serves, by key: one `webhooks({ providers })` mounted
+ * at `/events/:tenantId` serves each at `/events/:tenantId/<key>`. Every tenant id is
+ * accepted with the same credential, read from the environment (see the README's
+ * example-server contract).
  */
-export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
-  const receivers: Array<[string, Provider]> = [
-    ["proven", proven({ apiKey: credential(env, "PROVEN_API_KEY") })],
-    ["lissi", lissi({ apiKey: credential(env, "LISSI_API_KEY") })],
-    ["truvera", truvera({ token: credential(env, "TRUVERA_TOKEN") })],
-    ["crossmint", crossmint({ secret: credential(env, "CROSSMINT_SECRET") })],
+export function exampleProviders(env: NodeJS.ProcessEnv) {
+  return {
+    proven: proven({ apiKey: credential(env, "PROVEN_API_KEY") }),
+    lissi: lissi({ apiKey: credential(env, "LISSI_API_KEY") }),
+    truvera: truvera({ token: credential(env, "TRUVERA_TOKEN") }),
+    crossmint: crossmint({ secret: credential(env, "CROSSMINT_SECRET") }),
     // SOVRIN_JWKS (inline JSON) wins over SOVRIN_JWKS_URL; neither set: the development JWKS.
     // SOVRIN_PUBLIC_ORIGIN: the URL Sovrin posts to, for a server behind a proxy (publicOrigin).
-    ["sovrin", sovrin({ jwks: env["SOVRIN_JWKS"] || env["SOVRIN_JWKS_URL"] || credential(env, "SOVRIN_JWKS"), ...(env["SOVRIN_PUBLIC_ORIGIN"] ? { publicOrigin: env["SOVRIN_PUBLIC_ORIGIN"] } : {}) })],
-    ["acapy", acapy({ apiKey: credential(env, "ACAPY_API_KEY") })],
-  ];
-  return receivers.map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider }));
+    sovrin: sovrin({ jwks: env["SOVRIN_JWKS"] || env["SOVRIN_JWKS_URL"] || credential(env, "SOVRIN_JWKS"), ...(env["SOVRIN_PUBLIC_ORIGIN"] ? { publicOrigin: env["SOVRIN_PUBLIC_ORIGIN"] } : {}) }),
+    acapy: acapy({ apiKey: credential(env, "ACAPY_API_KEY") }),
+  };
+}
+
+/** The same providers one by one, with the path each is served at (for mounting them separately). */
+export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
+  return Object.entries(exampleProviders(env)).map(([id, provider]) => ({ id, path: `/events/:tenantId/${id}`, provider: provider as Provider }));
+}
+
+/** Where every example server mounts its one receiver. */
+export const EXAMPLE_MOUNT = "/events/:tenantId";
+
+/** What the example handlers register on: a receiver of one provider or of several. */
+export interface HandlerTarget {
+  onAny(handler: (event: WebhookEvent<string, unknown>) => unknown): unknown;
+  onError(handler: (error: AggregateError, event: WebhookEvent<string, unknown>) => unknown): unknown;
 }
 
 /**
@@ -44,7 +59,7 @@ export function exampleReceivers(env: NodeJS.ProcessEnv): ExampleReceiver[] {
  * `EXAMPLE_FAIL_EVENT=<event>` it throws the first time it sees each dedupe id of that
  * event, so the sender's redelivery can be seen succeeding.
  */
-export function addExampleHandlers(hooks: Webhooks<Record<string, unknown>>, env: NodeJS.ProcessEnv, write: (line: string) => void = (line) => process.stdout.write(line + "\n")): void {
+export function addExampleHandlers(hooks: HandlerTarget, env: NodeJS.ProcessEnv, write: (line: string) => void = (line) => process.stdout.write(line + "\n")): void {
   const failEvent = env["EXAMPLE_FAIL_EVENT"];
   const delayMs = exampleHandlerDelayMs(env);
   const failedOnce = new Set<string>();
@@ -79,7 +94,7 @@ export function examplePort(env: NodeJS.ProcessEnv): number {
 
 /** What an example server closes on SIGTERM or SIGINT, besides its HTTP server. */
 export interface ExampleShutdown {
-  /** Every receiver the server mounted (`webhooks()` of the adapter: each has `close()`). */
+  /** The receivers the server mounted (`webhooks()` of the adapter: each has `close()`). */
   receivers: ReadonlyArray<{ close(options?: { timeoutMs?: number }): Promise<CloseResult> }>;
   /** The store the receivers share, closed last. */
   store: Pick<ExampleStore, "close">;

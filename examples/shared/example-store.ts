@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { LruDedupeStore, MemoryFailureSink, type DedupeStore, type FailureSink, type Logger, type NormalizedPayload, type RecoveryOptions, type Webhooks } from "@credhooks/core";
-import { exampleHandlerDelayMs } from "./example-receivers.js";
+import { LruDedupeStore, MemoryFailureSink, type DedupeStore, type FailureSink, type Logger, type NormalizedPayload, type MultiWebhooks, type RecoveryOptions } from "@credhooks/core";
+import { exampleHandlerDelayMs, type exampleProviders } from "./example-receivers.js";
 
 /**
  * Where the example servers keep claims, the inbox and the failure sink, chosen by
@@ -182,7 +182,7 @@ const ISSUED_CREDENTIALS_TABLE = `CREATE TABLE IF NOT EXISTS issued_credentials 
  * and redeliveries each credential is written exactly once. It waits
  * `EXAMPLE_HANDLER_DELAY_MS` inside its transaction (a kill then rolls the row back).
  */
-export function addStoreHandlers(hooks: Webhooks<Record<string, unknown>>, store: ExampleStore, env: NodeJS.ProcessEnv): void {
+export function addStoreHandlers(hooks: MultiWebhooks<ReturnType<typeof exampleProviders>>, store: ExampleStore, env: NodeJS.ProcessEnv): void {
   if (store.kind !== "postgres") return;
   const delayMs = exampleHandlerDelayMs(env);
   hooks.on(
