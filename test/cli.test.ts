@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(root, "packages/cli/bin/credhooks.js");
 // Credentials from the developer's shell must not leak into these runs.
 const CLEAN_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => !["PROVEN_API_KEY", "LISSI_API_KEY", "TRUVERA_TOKEN", "CROSSMINT_SECRET", "SOVRIN_JWKS", "SOVRIN_JWKS_URL", "ACAPY_API_KEY", "PORT", "CREDHOOKS_CLI_DIST"].includes(name)),
+  Object.entries(process.env).filter(([name]) => !["PROVEN_API_KEY", "LISSI_API_KEY", "TRUVERA_TOKEN", "CROSSMINT_SECRET", "SOVRIN_JWKS", "SOVRIN_JWKS_URL", "ACAPY_API_KEY", "PORT", "CREDHOOKS_CLI_DIST", "CREDHOOKS_STORE", "CREDHOOKS_SINK_KEY"].includes(name)),
 );
 
 interface Run {

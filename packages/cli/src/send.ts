@@ -133,7 +133,7 @@ export async function sendSample(provider: string, event: string, options: SendO
   return { delivery, url, status: response.status, statusText: response.statusText, body: await response.text() };
 }
 
-function credentialOption(provider: ProviderId, secret: string | undefined, env: Readonly<Record<string, string | undefined>>): AnyDeliveryOptions {
+export function credentialOption(provider: ProviderId, secret: string | undefined, env: Readonly<Record<string, string | undefined>>): AnyDeliveryOptions {
   if (provider === "sovrin") {
     // Sovrin's environment variable is its public JWKS: signing needs the private key, from --secret or the development key.
     return secret === undefined ? {} : { privateKey: readPrivateJwk(secret) };
