@@ -1,27 +1,16 @@
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { MemoryFailureSink, normalizedEventsOf, type MultiWebhooks, type MultiWebhooksOptions, type Provider, type ProviderEntry, type WebhookEvent } from "@credhooks/core";
-import { acapy } from "@credhooks/core/providers/acapy";
-import { crossmint } from "@credhooks/core/providers/crossmint";
-import { lissi } from "@credhooks/core/providers/lissi";
 import { proven } from "@credhooks/core/providers/proven";
-import { sovrin } from "@credhooks/core/providers/sovrin";
-import { truvera } from "@credhooks/core/providers/truvera";
-import { DEV_CREDENTIALS, PROVIDER_IDS, buildDelivery, deliveries, eventsOf, type TestDelivery } from "@credhooks/testing";
+import { DEV_CREDENTIALS, PROVIDER_IDS, buildDelivery, deliveries, devProviders, eventsOf, type TestDelivery } from "@credhooks/testing";
 import { adapters, type AdapterHarness } from "./support/adapters.js";
 
 // The one-mount form on every adapter: all six providers behind one
 // `app.use("/events/:tenantId", webhooks({ providers }))`, addressed exactly as the
 // single-provider mounts were (`/events/<tenant>/<provider>/…`), so senders see no change.
 
-const allProviders = () => ({
-  proven: proven({ apiKey: DEV_CREDENTIALS.PROVEN_API_KEY }),
-  lissi: lissi({ apiKey: DEV_CREDENTIALS.LISSI_API_KEY }),
-  truvera: truvera({ token: DEV_CREDENTIALS.TRUVERA_TOKEN }),
-  crossmint: crossmint({ secret: DEV_CREDENTIALS.CROSSMINT_SECRET }),
-  sovrin: sovrin({ jwks: DEV_CREDENTIALS.SOVRIN_JWKS }),
-  acapy: acapy({ apiKey: DEV_CREDENTIALS.ACAPY_API_KEY }),
-});
+// The test kit's development providers: what `deliveries` signs for, keyed by provider id.
+const allProviders = () => devProviders();
 
 function send(app: Parameters<typeof request>[0], delivery: TestDelivery) {
   const method = delivery.method === "DELETE" ? "delete" : "post";

@@ -46,8 +46,8 @@ export type {
   WebhookResponse,
 } from "./types.js";
 export { withWebhooks } from "./with-webhooks.js";
-export { checkKey, isMultiOptions, isMultiWebhooks, servesRoute } from "./multi-webhooks.js";
-export type { MultiWebhooks, MultiWebhooksOptions, NormalizedEventMapOf, ProviderEntry, ProviderMount, ProviderOfEntry, ProvidersOf, ReceiverLike } from "./multi-webhooks.js";
+export { servesRoute } from "./multi-webhooks.js";
+export type { MultiWebhooks, MultiWebhooksOptions, NormalizedEventMapOf, ProviderEntry, ProviderMount, ProvidersOf, ReceiverLike } from "./multi-webhooks.js";
 export { verifyWebhook } from "./verify-webhook.js";
 export type { VerifiableRequest, VerifyOptions, VerifyResult } from "./verify-webhook.js";
 export { authenticateDelivery, parseEvent } from "./authenticate-delivery.js";

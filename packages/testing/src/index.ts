@@ -36,6 +36,7 @@ export type {
   TruveraPayloads,
 } from "./payload-types.js";
 export { DEV_CREDENTIALS, DEV_SOVRIN_SIGNING_JWK, devCredential } from "./dev-credentials.js";
+export { devProviders } from "./dev-providers.js";
 export type { DevCredentialName } from "./dev-credentials.js";
 export { DEV_SOVRIN_KEY_PAIR, generateSovrinKeyPair, generateSvixSecret } from "./keys.js";
 export type { Ed25519PrivateJwk, Ed25519PublicJwk, SovrinKeyPair } from "./keys.js";
