@@ -114,7 +114,7 @@ table.grid { width: 100%; border-collapse: collapse; table-layout: auto; }
 .grid tr.item.open { background: var(--bg); }
 .num { text-align: right; white-space: nowrap; }
 .time { white-space: nowrap; color: var(--muted); font-family: ui-monospace, monospace; font-size: 12.5px; }
-.event { font-family: ui-monospace, monospace; font-size: 12.5px; word-break: break-all; }
+.event { font-family: ui-monospace, monospace; font-size: 12.5px; white-space: nowrap; }
 .badge { display: inline-block; border-radius: 5px; padding: 0 6px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .badge.ok { background: var(--ok-bg); color: var(--ok); }
 .badge.bad { background: var(--bad-bg); color: var(--bad); }

@@ -74,8 +74,9 @@ type JsonLine =
   | { type: "duplicate" | "rejected" | "answered"; method: string; path: string; status: number; code?: string; message?: string };
 
 /**
- * Starts the local receiver and inspector: a node:http server with every provider mounted at
- * `/events/:tenantId/<provider>` (through `@credhooks/node`), accepting the development
+ * Starts the local receiver and inspector: a node:http server with one `@credhooks/node`
+ * receiver of every provider mounted at `/events/:tenantId` (each provider served at
+ * `/events/:tenantId/<provider>`), accepting the development
  * credentials unless the environment overrides them, printing each handled event and each
  * refused delivery, and serving the inspector page at `/` (127.0.0.1 only) with the
  * deliveries live, the failure sink, replay and sample sends.
@@ -169,23 +170,30 @@ export async function startListener(options: ListenOptions = {}): Promise<Listen
     }
   };
 
-  const handlers = receivers.map((receiver) => {
-    // One store and one failure sink for every provider (keys are per provider). An inbox event
-    // whose handler fails goes to the failure sink at once: no retries to wait for here.
-    const hooks = webhooks({ provider: receiver.provider, path: receiver.path, store, failures, metrics, recovery: { maxAttempts: 1 } });
-    const known = new Set(Object.keys(receiver.provider.events));
-    // onAny sees every authenticated event once, known or not (unknown ones also reach onUnhandled).
-    hooks.onAny((event) => onEvent(receiver, known.has(event.name), event));
-    return hooks;
+  // One receiver for every provider, mounted once at /events/:tenantId: each provider is served
+  // at /events/:tenantId/<id>, with one store and one failure sink (dedupe keys are per
+  // provider). An inbox event whose handler fails goes to the failure sink at once: no
+  // retries to wait for while developing.
+  const hooks = webhooks({
+    providers: Object.fromEntries(receivers.map((receiver) => [receiver.id, receiver.provider])),
+    path: MOUNT,
+    store,
+    failures,
+    metrics,
+    recovery: { maxAttempts: 1 },
   });
-  const byProvider = new Map(receivers.map((receiver, i) => [receiver.provider.id, handlers[i]!]));
+  const byId = new Map(receivers.map((receiver) => [receiver.id as string, { receiver, known: new Set(Object.keys(receiver.provider.events)) }]));
+  // onAny sees every authenticated event once, known or not (unknown ones also reach onUnhandled).
+  hooks.onAny((event) => {
+    const served = byId.get(event.provider);
+    if (served) onEvent(served.receiver, served.known.has(event.name), event);
+  });
 
   async function replayEntry(entry: FailedDelivery): Promise<ReplayOutcome> {
     const record = inspector.begin({ kind: "replay", provider: entry.provider, tenant: entry.tenantId ?? null, event: entry.name ?? null, id: entry.dedupeId });
     inspector.publish(record);
     const started = performance.now();
-    const hooks = byProvider.get(entry.provider);
-    const outcome: ReplayOutcome = hooks ? await current.run(record, () => hooks.replay(entry.key)) : { key: entry.key, status: "not-found" };
+    const outcome: ReplayOutcome = await current.run(record, () => hooks.replay(entry.key));
     Object.assign(record, { code: outcome.status, message: "error" in outcome ? outcome.error : null, durationMs: performance.now() - started, pending: false });
     inspector.publish(record);
     return outcome;
@@ -208,16 +216,12 @@ export async function startListener(options: ListenOptions = {}): Promise<Listen
       inspector.publish(record);
       if (res.statusCode >= 300) inspector.failuresChanged();
     });
-    current.run(record, () => {
-      let i = 0;
-      const next = (): void => {
-        const handler = handlers[i++];
-        if (handler) return handler(req, res, next);
+    current.run(record, () =>
+      hooks(req, res, () => {
         res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
-        res.end(JSON.stringify({ error: { code: "UNKNOWN_ROUTE", message: `Nothing is mounted here. credhooks listen receives at ${receivers.map((r) => r.path).join(", ")}.` } }));
-      };
-      next();
-    });
+        res.end(JSON.stringify({ error: { code: "UNKNOWN_ROUTE", message: `Nothing is mounted here. credhooks listen receives at ${MOUNT}/<provider> for ${receivers.map((r) => r.id).join(", ")}.` } }));
+      }),
+    );
   });
 
   function report(req: IncomingMessage, res: ServerResponse, text: string | undefined): void {
@@ -249,7 +253,7 @@ export async function startListener(options: ListenOptions = {}): Promise<Listen
       });
     });
   } catch (error) {
-    await Promise.all(handlers.map((hooks) => hooks.close({ timeoutMs: 0 })));
+    await hooks.close({ timeoutMs: 0 });
     await opened?.close();
     throw error;
   }
@@ -274,12 +278,15 @@ export async function startListener(options: ListenOptions = {}): Promise<Listen
           server.close((error) => (error ? reject(error) : resolve()));
           server.closeAllConnections();
         });
-        await Promise.all(handlers.map((hooks) => hooks.close({ timeoutMs: 2000 })));
+        await hooks.close({ timeoutMs: 2000 });
         await closed;
         await opened?.close();
       })()),
   };
 }
+
+/** Where the one receiver is mounted: each provider at `/events/:tenantId/<id>`. */
+const MOUNT = "/events/:tenantId";
 
 /** The tenant and provider of a delivery path, `/events/<tenant>/<provider>/…`. */
 function placeOf(path: string): { tenant: string | null; provider: string | null } {
