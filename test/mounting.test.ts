@@ -71,6 +71,28 @@ describe.each([
   });
 });
 
+describe.each([
+  ["express@4", express4],
+  ["express@5", express5],
+] as const)("%s one-mount receiver", (_name, express) => {
+  it("serves every provider under /events/:tenantId after express.json({ verify }), and leaves other paths to the app", async () => {
+    const app = express();
+    app.use(express.json({ verify: (req: IncomingMessage, _res: unknown, buf: Buffer) => void ((req as { rawBody?: unknown }).rawBody = buf) }));
+    const hooks = expressWebhooks({ providers: { proven: proven({ apiKey: KEY }), lissi: lissi({ apiKey: KEY }) } });
+    const seen: Array<[string, string | undefined]> = [];
+    hooks.onAny((event) => void seen.push([event.provider, event.tenantId]));
+    app.use("/events/:tenantId", hooks);
+    app.get("/health", (_req: unknown, res: { send(text: string): void }) => res.send("ok"));
+    expect((await request(app).post("/events/acme/proven").set(headers).send(body)).status).toBe(200);
+    expect((await request(app).post("/events/acme/lissi/connections/c-1/delete").set("x-api-key", KEY)).status).toBe(200);
+    expect((await request(app).get("/health")).text).toBe("ok");
+    expect(seen).toEqual([
+      ["proven", "acme"],
+      ["lissi", "acme"],
+    ]);
+  });
+});
+
 describe("an exact route for a provider with events below the mount point (the README's troubleshooting)", () => {
   const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8").replace(/\s+/g, " ");
   const lissiPath = "/events/acme/lissi/connections/c-1/delete";
@@ -178,6 +200,41 @@ describe.each([
     const res = await request(app.callback()).post("/api/events/acme/proven").set(headers).send(body);
     expect(res.status).toBe(200);
     expect(tenants).toEqual(["acme"]);
+  });
+
+  it("serves every provider of a one-mount receiver under an @koa/router wildcard route, with the tenant from the route", async () => {
+    const app = new Koa();
+    const router = new Router();
+    const hooks = koaWebhooks({ providers: { proven: proven({ apiKey: KEY }), lissi: lissi({ apiKey: KEY }) } });
+    const seen: Array<[string, string, string | undefined]> = [];
+    hooks.onAny((event) => void seen.push([event.provider, event.name, event.tenantId]));
+    router.all("/events/:tenantId/{*rest}", hooks);
+    app.use(router.routes());
+    const server = request(app.callback());
+    expect((await server.post("/events/acme/lissi/connections/c-1/delete").set("x-api-key", KEY)).status).toBe(200);
+    expect((await server.post("/events/globex/proven").set(headers).send(body)).status).toBe(200);
+    const unknown = await server.post("/events/acme/crossmint").set(headers).send(body);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, "UNKNOWN_ROUTE"]);
+    expect(unknown.body.error.message).toContain("/proven, /lissi");
+    expect(seen).toEqual([
+      ["lissi", "connection:delete", "acme"],
+      ["proven", "credentials:done", "globex"],
+    ]);
+  });
+
+  it("a one-mount receiver without a path or router takes only its providers' routes and passes the rest on", async () => {
+    const app = new Koa();
+    const hooks = koaWebhooks({ providers: { proven: proven({ apiKey: KEY }), lissi: lissi({ apiKey: KEY }) } });
+    const seen: string[] = [];
+    hooks.onAny((event) => void seen.push(event.name));
+    app.use(hooks).use((ctx) => void (ctx.body = `next ${ctx.method} ${ctx.path}`));
+    const server = request(app.callback());
+    expect((await server.post("/proven").set(headers).send(body)).status).toBe(200);
+    expect((await server.post("/lissi/connections/c-1/delete").set("x-api-key", KEY)).status).toBe(200);
+    expect((await server.get("/proven")).text).toBe("next GET /proven"); // not the provider's method
+    expect((await server.post("/orders").send({})).text).toBe("next POST /orders"); // not a key served
+    expect((await server.get("/health")).text).toBe("next GET /health");
+    expect(seen).toEqual(["credentials:done", "connection:delete"]);
   });
 
   it("serves Lissi's routes below the mount point under an @koa/router wildcard route", async () => {
