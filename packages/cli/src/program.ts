@@ -91,7 +91,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .addOption(new Option("-p, --port <port>", "the port (0 picks a free one)").default(3000).env("PORT").argParser(parsePort))
     .option("--host <host>", "the interface to listen on", "127.0.0.1")
     .option("--json", "print one JSON object per line instead of the readable view")
-    .addOption(new Option("--store <url-or-file>", "where claims, the inbox and the failure sink live: redis://…, postgres://… or a SQLite file (default: memory)").env("CREDHOOKS_STORE"))
+    .option("--store <url-or-file>", "where claims, the inbox and the failure sink live: redis://…, postgres://… or a SQLite file (default: $CREDHOOKS_STORE, else memory)")
     .option("--fail <event>", "make the handler of this event throw (repeatable; * for every event), so deliveries reach the failure sink; turn it off in the inspector", collect, [] as string[])
     .option("--no-inspector", "do not serve the inspector page and its API")
     .addHelpText("after", CREDENTIALS_HELP)
@@ -108,7 +108,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
           styles: style,
           fail: options.fail,
           inspector: options.inspector,
-          ...(options.store === undefined ? {} : { store: options.store }),
+          ...(storeOf(options.store, io.env) === undefined ? {} : { store: storeOf(options.store, io.env)! }),
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -133,7 +133,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
   program
     .command("failures")
     .description("List the deliveries kept in a failure sink (handlers failed and the sender never redelivers, or the payload did not validate): key, provider, tenant, event, reason, attempts, last error.")
-    .addOption(new Option("--store <url-or-file>", "the failure sink: redis://…, postgres://… or a SQLite file, as your receivers use it").env("CREDHOOKS_STORE"))
+    .option("--store <url-or-file>", "the failure sink: redis://…, postgres://… or a SQLite file, as your receivers use it (default: $CREDHOOKS_STORE)")
     .option("--json", "one JSON object per entry and line (payload included, provider secrets redacted)")
     .addOption(new Option("--limit <n>", "at most this many entries").default(50).argParser(parseLimit))
     .option("--after <key>", "entries after this key (the sink lists in key order): the next page")
@@ -145,7 +145,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .action(async (options: { store?: string; json?: boolean; limit: number; after?: string; provider?: string; tenant?: string; payload?: boolean; prefix?: string }) => {
       checkProviderFilter(options.provider);
       const style = stylesFor(io.isTty, io.env);
-      const opened = await openFailureStore(options.store, io.env, options.prefix === undefined ? {} : { prefix: options.prefix });
+      const opened = await openFailureStore(storeOf(options.store, io.env), io.env, options.prefix === undefined ? {} : { prefix: options.prefix });
       try {
         const { entries, more } = await readFailures(opened.failures, options);
         if (options.json) {
@@ -173,7 +173,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .argument("[keys...]", "the keys of the entries (see: credhooks failures); quote them, they may hold | or #")
     .option("--all", "every entry of the sink (with --provider / --tenant: theirs)")
     .option("--url <url>", "required: the receiver — an origin (each entry goes to /events/<tenant>/<provider>) or the URL it is mounted at, where {tenant} and {provider} are filled in")
-    .addOption(new Option("--store <url-or-file>", "the failure sink: redis://…, postgres://… or a SQLite file").env("CREDHOOKS_STORE"))
+    .option("--store <url-or-file>", "the failure sink: redis://…, postgres://… or a SQLite file (default: $CREDHOOKS_STORE)")
     .option("--provider <id>", "with --all: only this provider's entries")
     .option("--tenant <id>", "with --all: only this tenant's entries")
     .option("--secret <value>", "the credential to sign with instead of the provider's environment variable (one provider's: use with one key or --provider)")
@@ -193,7 +193,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
       const seconds = Number(options.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${JSON.stringify(options.timeout)}.`);
       const style = stylesFor(io.isTty, io.env);
-      const opened = await openFailureStore(options.store, io.env, options.prefix === undefined ? {} : { prefix: options.prefix });
+      const opened = await openFailureStore(storeOf(options.store, io.env), io.env, options.prefix === undefined ? {} : { prefix: options.prefix });
       const outcomes: RedeliveryOutcome[] = [];
       try {
         const redeliver = async (key: string) => {
@@ -281,6 +281,13 @@ The failure sink (--store, else CREDHOOKS_STORE, as the example servers read it)
                           when keys were rotated)
   postgres://user@host/db @credhooks/postgres (and pg); its tables must exist
   ./credhooks.db          @credhooks/sqlite: the file your receivers use`;
+
+/** `--store`, else `CREDHOOKS_STORE` (as the example servers read it). */
+function storeOf(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (flag !== undefined) return flag;
+  const value = env["CREDHOOKS_STORE"];
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
