@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { FailedDelivery } from "@credhooks/core";
 import { failureDelivery, runCli } from "credhooks";
-import { cli, listen, type ListenProcess } from "./support/cli-process.js";
+import { cli, listen } from "./support/cli-process.js";
 import { postgresBinDir, POSTGRES_INSTALL_HINT, startPostgresServer, type PostgresServer } from "./support/postgres-server.js";
 import { INSTALL_HINT as REDIS_INSTALL_HINT, redisServerPath, startRedisServer, type RedisServer } from "./support/redis-server.js";
 
