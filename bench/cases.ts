@@ -1,6 +1,7 @@
 // The benchmark cases, in run order: each credhooks case runs right after its bare
 // counterpart, so the two see the same machine state.
 import type { Scheme } from "./deliveries.js";
+import type { StoreKind } from "./stores.js";
 
 /** One receiver under load. */
 export interface BenchCase {
@@ -13,6 +14,10 @@ export interface BenchCase {
   readonly provider?: "proven" | "truvera" | "crossmint" | "sovrin";
   /** The case this one is compared with (the same framework and scheme without credhooks). */
   readonly counterpart?: string;
+  /** A durable store instead of the default in-memory one: the runner starts its server (store-servers.ts). */
+  readonly store?: StoreKind;
+  /** For a store case: the same receiver on the in-memory store, compared with it. */
+  readonly inMemory?: string;
 }
 
 /** The floor every case is also compared with. */
@@ -29,6 +34,30 @@ export const CASES: readonly BenchCase[] = [
     kind: "credhooks",
     provider: "proven",
     counterpart: "node-apikey-hand",
+  },
+  // The case above on a durable store (same provider, scheme and handler): what a shared
+  // store costs per delivery, against the in-memory LruDedupeStore.
+  {
+    id: "node-credhooks-proven-redis",
+    label: "credhooks core, Proven, Redis store",
+    framework: "node:http",
+    scheme: "proven",
+    kind: "credhooks",
+    provider: "proven",
+    counterpart: "node-apikey-hand",
+    store: "redis",
+    inMemory: "node-credhooks-proven",
+  },
+  {
+    id: "node-credhooks-proven-postgres",
+    label: "credhooks core, Proven, PostgreSQL store",
+    framework: "node:http",
+    scheme: "proven",
+    kind: "credhooks",
+    provider: "proven",
+    counterpart: "node-apikey-hand",
+    store: "postgres",
+    inMemory: "node-credhooks-proven",
   },
   { id: "express-bare", label: "bare Express 5 (express.json())", framework: "Express 5", scheme: "proven", kind: "bare", counterpart: "node-bare" },
   {

@@ -96,17 +96,22 @@ export interface Window {
   foreignCores: number;
 }
 
-/** The window between `before` and `after` (taken with the same pids). */
+/**
+ * The window between `before` and `after`, taken with the same pids, or `after` with more: a
+ * pid only `after` lists was born during the window (a PostgreSQL backend forked for a new
+ * connection), so all its CPU time is the window's.
+ */
 export function between(before: Mark, after: Mark): Window {
   const wallSeconds = Number(after.at - before.at) / 1e9;
+  const born: ProcessTicks = { user: 0, system: 0 };
   const cpuSeconds = (pid: number): { total: number; user: number } | undefined => {
-    const a = before.processes.get(pid);
+    const a = before.processes.has(pid) ? before.processes.get(pid) : born;
     const b = after.processes.get(pid);
     if (!a || !b) return undefined;
     return { total: (b.user + b.system - a.user - a.system) / CLOCK_TICKS, user: (b.user - a.user) / CLOCK_TICKS };
   };
   let ours = 0;
-  for (const pid of before.processes.keys()) ours += cpuSeconds(pid)?.total ?? 0;
+  for (const pid of new Set([...before.processes.keys(), ...after.processes.keys()])) ours += cpuSeconds(pid)?.total ?? 0;
   const busy = (after.machine.busy - before.machine.busy) / CLOCK_TICKS;
   const interrupts = (after.machine.interrupts - before.machine.interrupts) / CLOCK_TICKS;
   return { wallSeconds, cpuSeconds, foreignCores: Math.max(0, busy - interrupts - ours) / Math.max(wallSeconds, 1e-3) };

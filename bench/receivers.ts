@@ -15,6 +15,7 @@ import {
   sovrinPublicKey,
 } from "./bench-credentials.js";
 import { EVENT_OF, pathOf, type Scheme } from "./deliveries.js";
+import { benchStore, type StoreKind } from "./stores.js";
 
 const MAX_BODY = 1024 * 1024;
 
@@ -199,6 +200,15 @@ async function credhooksNode(scheme: Exclude<Scheme, "github">): Promise<Request
   return hooks;
 }
 
+/** The same receiver as credhooksNode("proven"), on a durable store (connected and migrated before it listens). */
+async function credhooksNodeWithStore(kind: StoreKind): Promise<RequestListener> {
+  const { webhooks } = await import("@credhooks/node");
+  const store = await benchStore(kind);
+  const hooks = webhooks({ provider: await coreProvider("proven"), path: "/events/:tenantId/proven", store }) as unknown as RequestListener & Webhooks<Record<string, unknown>>;
+  hooks.on(EVENT_OF.proven, () => {});
+  return hooks;
+}
+
 async function bareExpress(): Promise<RequestListener> {
   const { default: express } = await import("express5");
   const app = express();
@@ -258,6 +268,8 @@ export const RECEIVERS: Record<string, () => RequestListener | Promise<RequestLi
   "koa-bare": bareKoa,
   "node-apikey-hand": () => bareNode(apiKeyCheck),
   "node-credhooks-proven": () => credhooksNode("proven"),
+  "node-credhooks-proven-redis": () => credhooksNodeWithStore("redis"),
+  "node-credhooks-proven-postgres": () => credhooksNodeWithStore("postgres"),
   "express-credhooks-proven": credhooksExpress,
   "koa-credhooks-proven": credhooksKoa,
   "node-github-hmac-hand": () => bareNode(githubCheck),

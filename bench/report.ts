@@ -1,8 +1,10 @@
 // The shape of bench/results.json, the budget verdicts, and the renderings: bench/results.md
 // and bench/README-section.md (the README's Performance section).
 import type { Calibration } from "./calibrate.js";
-import type { Budget } from "./cases.js";
+import { FLOOR, type Budget } from "./cases.js";
 import type { MemoryResult, MemoryUnavailable } from "./memory.js";
+import type { StoreCpu, StoreServerInfo } from "./store-servers.js";
+import type { StoreKind } from "./stores.js";
 
 /** One case in one round: the measurement that was kept (the quietest of its attempts). */
 export interface RoundResult {
@@ -35,6 +37,12 @@ export interface RoundResult {
   non2xx: number;
   errors: number;
   rssMiB: number;
+  /** Store cases: commands (Redis) or statements (PostgreSQL) the receiver sent during the window, per request it served. */
+  storeRoundTripsPerDelivery?: number | undefined;
+  /** Store cases: the store server's CPU (all its processes, from /proc) per request served, µs. */
+  storeServerCpuPerRequestMicros?: number | undefined;
+  /** Store cases: the store server's CPU as a fraction of one core over the window. */
+  storeServerCpu?: number | undefined;
 }
 
 /** A ratio per round and their median. */
@@ -64,6 +72,19 @@ export interface CaseSummary {
   /** CPU per request relative to the counterpart's (above 1: costs more). */
   cpuToCounterpart: Ratio | undefined;
   p99ToCounterpart: Ratio | undefined;
+  /** Store cases: the durable store the receiver ran on. */
+  store?: StoreKind | undefined;
+  /** Store cases: the same receiver on the in-memory store. */
+  inMemory?: string | undefined;
+  /** Store cases: round trips to the store per delivery (median of the rounds). */
+  storeRoundTripsPerDelivery?: number | undefined;
+  /** Store cases: the store server's CPU per delivery, µs (median of the rounds). */
+  storeServerCpuPerRequestMicros?: number | undefined;
+  /** Store cases: req/s and receiver CPU per request over the in-memory case's. */
+  rpsToInMemory?: Ratio | undefined;
+  cpuToInMemory?: Ratio | undefined;
+  /** Store cases: receiver CPU per request over bare node:http's. */
+  cpuToFloor?: Ratio | undefined;
 }
 
 /** One target of the budget, evaluated. */
@@ -131,6 +152,8 @@ export interface Results {
   calibration: CalibrationSummary;
   settings: { rounds: number; seconds: number; warmup: number; rewarm: number; connections: number; pipelining: number; build: string };
   cases: CaseSummary[];
+  /** The store servers the store cases ran on (absent when none was started). */
+  stores?: Partial<Record<StoreKind, StoreServerInfo>>;
   budgets: BudgetResult[];
   memory: { store: MemoryOutcome; handle: MemoryOutcome; inbox: MemoryOutcome } | null;
 }
@@ -212,6 +235,86 @@ function calibrationRows(c: CalibrationSummary): string[] {
     `| 50,000,000 xorshift rounds | ${cell(c.before, (k) => `${k.loop.medianMs.toFixed(1)} ms (${k.loop.minMs.toFixed(1)})`)} | ${cell(c.after, (k) => `${k.loop.medianMs.toFixed(1)} ms (${k.loop.minMs.toFixed(1)})`)} | ${drift((k) => k.loop.medianMs)} |`,
     `| CPU share of the calibration process | ${cell(c.before, (k) => pct(k.cpuShare))} | ${cell(c.after, (k) => pct(k.cpuShare))} | |`,
   ];
+}
+
+const STORE_NAMES: Record<StoreKind, string> = { redis: "Redis (`@credhooks/redis`)", postgres: "PostgreSQL (`@credhooks/postgres`)" };
+
+/** How the store cases are set up and counted: the same words in results.md and the README section. */
+const STORE_METHOD =
+  "**Round trips per delivery** are counted on the client side, in the receiver: every command ioredis sends to Redis (its `sendCommand`; each store step is one `EVALSHA` of a Lua script) " +
+  "and every statement a pooled `pg` client sends to PostgreSQL (its `query`), over the measured window, divided by the requests served in it — the periodic recovery pass (`claimDue` every 5 s) included. " +
+  "**Store server CPU** is the CPU time of the server's processes (redis-server; PostgreSQL's postmaster, backends and background workers) from /proc over the window, per request served; " +
+  "receiver CPU/req is the receiver process alone (credhooks and the client library).";
+
+/** What the store servers' placement means for the figures (results.md). */
+const STORE_PLACEMENT: Record<StoreCpu, string> = {
+  load:
+    "The receiver keeps its CPU to itself, as in every other case, so its CPU per request compares with the in-memory case's; the store server shares the load generator's CPU, " +
+    "so when store server + autocannon near 100% of a core, that CPU was the limit and req/s understates the receiver.",
+  receiver: "The store server shares the receiver's CPU: req/s is what one CPU serves with credhooks and its store on it (the load generator keeps its own CPU, as in every case).",
+  any: "The store servers are not pinned: they share whichever CPU the kernel gives them.",
+};
+
+/** The medians of a store case's per-round figure, undefined when no round has it. */
+function roundsMedian(c: CaseSummary, pick: (r: RoundResult) => number | undefined): number | undefined {
+  const values = c.rounds.map(pick).filter((v): v is number => v !== undefined && !Number.isNaN(v));
+  return values.length > 0 ? median(values) : undefined;
+}
+
+/** results.md: the store cases beside the in-memory case they repeat; nothing when none was selected. */
+function storeSection(results: Results): string[] {
+  const storeCases = results.cases.filter((c) => c.store !== undefined);
+  if (storeCases.length === 0) return [];
+  const byId = new Map(results.cases.map((c) => [c.id, c]));
+  const floor = byId.get(FLOOR);
+  const inMemory = byId.get(storeCases.find((c) => c.inMemory !== undefined)?.inMemory ?? "");
+  const lines: string[] = [];
+  const out = (line = ""): void => void lines.push(line);
+  const infos = Object.values(results.stores ?? {});
+  const servers = infos.map((info) => `${info.version}: ${info.settings}; ${info.placement}`);
+  const placement = infos[0] ? STORE_PLACEMENT[infos[0].cpu] : "";
+  out("## Durable stores (Redis, PostgreSQL)");
+  out();
+  out(
+    `The credhooks core case (Proven, one no-op handler, a new event per request) again, on ${Object.values(STORE_NAMES).join(" and ")} instead of the in-memory \`LruDedupeStore\`, ` +
+      "created as their READMEs show: `createRedisStore({ url })`, `createPostgresStore({ connectionString })` and `migrate()` (the recommended client settings; a pool of 10). " +
+      `The benchmark starts each server itself on a free loopback port${servers.length ? ` (${servers.join(". ")})` : ""}. ${placement} ` +
+      "In production the store usually has a machine of its own: expect more req/s there, and the same round trips.",
+  );
+  out();
+  out(STORE_METHOD);
+  out();
+  out("| case | store | req/s | × in-memory | × node:http | receiver CPU/req µs | × in-memory | × node:http | store server CPU µs/delivery | CPU: receiver / store server / autocannon | round trips per delivery (rounds) | p50 ms | p99 ms |");
+  out("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  if (inMemory) {
+    const c = inMemory;
+    if (c.status !== "ok") out(`| ${c.label} | in-memory (\`LruDedupeStore\`) | ${c.status} | | | | | | | | | | |`);
+    else {
+      const cpuToFloor = ratioOf(c.rounds, floor?.rounds, (r) => r.cpuPerRequestMicros);
+      const shares = `${pct(roundsMedian(c, (r) => r.serverCpu))} / — / ${pct(roundsMedian(c, (r) => r.loadCpu))}`;
+      out(`| ${c.label} | in-memory (\`LruDedupeStore\`) | ${num(c.rps)} | 1.00× | ${ratio(c.rpsToFloor)} | ${num(c.cpuPerRequestMicros)} | 1.00× | ${ratio(cpuToFloor)} | — | ${shares} | 0 | ${num(c.p50, 2)} | ${num(c.p99, 2)} |`);
+    }
+  }
+  for (const c of storeCases) {
+    const name = STORE_NAMES[c.store!];
+    if (c.status !== "ok") {
+      out(`| ${c.label} | ${name} | ${c.status} | | | | | | | | | | |`);
+      continue;
+    }
+    const trips = c.rounds.map((r) => r.storeRoundTripsPerDelivery).filter((v): v is number => v !== undefined);
+    const shares = `${pct(roundsMedian(c, (r) => r.serverCpu))} / ${pct(roundsMedian(c, (r) => r.storeServerCpu))} / ${pct(roundsMedian(c, (r) => r.loadCpu))}`;
+    out(
+      `| ${c.label} | ${name} | ${num(c.rps)} | ${ratio(c.rpsToInMemory)} | ${ratio(c.rpsToFloor)} | ${num(c.cpuPerRequestMicros)} | ${ratio(c.cpuToInMemory)} | ${ratio(c.cpuToFloor)} | ` +
+        `${num(c.storeServerCpuPerRequestMicros)} | ${shares} | ${num(c.storeRoundTripsPerDelivery, 2)}${trips.length > 1 ? ` (${trips.map((t) => t.toFixed(2)).join(" / ")})` : ""} | ${num(c.p50, 2)} | ${num(c.p99, 2)} |`,
+    );
+  }
+  out();
+  out(
+    "“× in-memory”: over the in-memory case's figure, “× node:http”: over bare node:http's, per round then the median (req/s: higher is better; CPU: lower is better). " +
+      "CPU: each process's share of one core over the window (medians of the rounds); two sharing a CPU near 100% together means that CPU was the limit. A case whose server could not run here is listed with the reason (skipped: its binaries are not installed).",
+  );
+  out();
+  return lines;
 }
 
 /**
@@ -300,6 +403,7 @@ export function renderMarkdown(results: Results): string {
   const pairs = results.cases.filter((c) => c.counterpart);
   if (pairs.length) out("Counterparts: " + pairs.map((c) => `${c.label} → ${label(c.counterpart)}`).join("; ") + ".");
   out();
+  for (const line of storeSection(results)) out(line);
 
   for (let round = 1; round <= settings.rounds; round++) {
     out(`## Round ${round}`);
@@ -378,11 +482,14 @@ const HOW_TO_RUN = [
   "`pnpm bench` (a script, not a test) builds the packages, starts each receiver in its own process on 127.0.0.1 and loads it with " +
     "[autocannon](https://github.com/mcollina/autocannon) from another process, the two pinned to different CPUs with `taskset`. Every case gets the same " +
     "~1.2 KB body and a new event id on every request, so dedupe does real work; each credhooks case runs beside the same framework and " +
-    "authentication scheme written by hand, and beside `@octokit/webhooks` as the peer. It writes `bench/results.md` and `bench/results.json` " +
-    "(verdict, calibration, every case and round: req/s, receiver CPU per request, p50/p99, foreign CPU; the memory cases).",
+    "authentication scheme written by hand, and beside `@octokit/webhooks` as the peer. The core case runs again on `@credhooks/redis` and " +
+    "`@credhooks/postgres`, whose servers the benchmark starts on loopback and stops at the end (without redis-server or PostgreSQL's binaries " +
+    "those cases are reported as skipped, with the reason). It writes `bench/results.md` and `bench/results.json` " +
+    "(verdict, calibration, every case and round: req/s, receiver CPU per request, p50/p99, foreign CPU; for the store cases, round trips to the " +
+    "store per delivery and the store server's CPU; the memory cases).",
   "",
-  "**A run takes about 5 minutes** on 2 vCPUs (15 cases × 3 rounds: 4 s of warm-up + 3 s measured in round 1, 1 s + 3 s in rounds 2 and 3, " +
-    "plus the package build, two calibrations and the memory cases), **at most about 8 minutes** when measurements are repeated. " +
+  "**A run takes about 6 minutes** on 2 vCPUs (17 cases × 3 rounds: 4 s of warm-up + 3 s measured in round 1, 1 s + 3 s in rounds 2 and 3, " +
+    "plus the package build, starting Redis and PostgreSQL, two calibrations and the memory cases), **at most about 9 minutes** when measurements are repeated. " +
     "Run it on an otherwise idle Linux machine with at least 2 CPUs: it reads `/proc` to see other processes' CPU use, repeats a measured window in which " +
     "they used more than 10% of a CPU (twice at most per window, 10 times per run), and if a window stays noisy, or the fixed calibration workload " +
     "(SHA-256 digests and an arithmetic loop, timed on the receivers' CPU before and after the run) differs by more than 15%, marks the results " +
@@ -396,21 +503,48 @@ const HOW_TO_RUN = [
   "| `BENCH_NOISE_LIMIT=0.10` | foreign CPU allowed in a measured window, in cores |",
   "| `BENCH_REPEATS=2` | repeats of a noisy window before it is kept as noisy |",
   "| `BENCH_QUIET_WAIT=10` | seconds to wait for a quiet second before the run and before each repeat |",
+  "| `BENCH_STORE_CPU=load` | where the store cases' Redis and PostgreSQL run: `load` (the load generator's CPU, so the receiver keeps its own), `receiver` (the receiver's CPU), `any` (not pinned) |",
   "| `--rounds 3 --seconds 3 --warmup 4 --connections 32 --memory 1000000` | the measurement itself; other values make a partial run (`bench/dist/results/`) |",
-  "| `--profile` | a V8 CPU profile of each measured window in `bench/dist/profiles/` (`node bench/dist/profile-summary.js <file>`); slows the receivers, figures are not results |",
+  "| `--profile` | a V8 CPU profile of each measured window in `bench/dist/profiles/` (`node bench/dist/bench/profile-summary.js <file>`); slows the receivers, figures are not results |",
   "",
   "A smoke test of the harness (about 15 s after the build; on a busy machine too): `BENCH_QUICK=1 BENCH_ALLOW_NOISY=1 BENCH_ONLY=node-bare pnpm bench`, " +
-    "or, once built, `BENCH_QUICK=1 BENCH_ALLOW_NOISY=1 BENCH_ONLY=node-bare node bench/dist/run.js`.",
+    "or, once built, `BENCH_QUICK=1 BENCH_ALLOW_NOISY=1 BENCH_ONLY=node-bare node bench/dist/bench/run.js`; " +
+    "the store cases beside the in-memory one: `BENCH_ONLY=node-bare,node-credhooks-proven,node-credhooks-proven-redis,node-credhooks-proven-postgres`.",
 ];
 
 const WHERE_THE_TIME_GOES =
   "**Where the time goes.** A bare node:http receiver does very little — about 50 µs of CPU per request, most of it " +
   "Node's HTTP stack and `JSON.parse` — so every microsecond credhooks spends shows. Profiles (`pnpm bench --profile`, then " +
-  "`node bench/dist/profile-summary.js <file>`) put credhooks' own work for a Proven delivery, outside HTTP, at about 40 µs: the " +
+  "`node bench/dist/bench/profile-summary.js <file>`) put credhooks' own work for a Proven delivery, outside HTTP, at about 40 µs: the " +
   "`X-API-Key` comparison, the dedupe claim, handler record and completion, zod, and the pipeline (async stages, response objects); " +
   "a 200 with a JSON body and headers costs ~5–10 µs more to write than a bare 204. Behind Express, `express.json()` alone costs about as much " +
   "as credhooks' whole pipeline. Per provider: Truvera's dedupe id (canonical JSON of `data`, keys sorted at every level, then hashed) takes ~30 µs; " +
   "for Sovrin, Ed25519 verification is about three quarters of authentication and structured-field parsing and the signature base most of the rest.";
+
+/** The README section's paragraph on the store cases: their figures when the run has them. */
+function storeReadmeLines(results: Results | undefined): string[] {
+  const cases = results?.cases ?? [];
+  const measured = cases.filter((c) => c.store !== undefined && c.status === "ok");
+  const intro =
+    "**Durable stores.** `pnpm bench` runs the core case (Proven on node:http) again on `@credhooks/redis` and `@credhooks/postgres`, created as their READMEs show, " +
+    "each server started by the benchmark on loopback (on the load generator's CPU, so the receiver keeps its own): req/s and receiver CPU per request against the in-memory case and bare node:http, " +
+    "the store server's CPU per delivery, and the store's round trips per delivery.";
+  if (measured.length === 0) {
+    return [intro + " No quiet full run has recorded them yet: they are measured by `pnpm bench` (see `bench/results.md` after a run).", ""];
+  }
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const inMemory = byId.get(measured[0]!.inMemory ?? "");
+  const x = (r: Ratio | undefined): string => (r === undefined ? "—" : `${r.median.toFixed(2)}×`);
+  const lines = [intro + " " + STORE_METHOD, "", "| store | req/s (× in-memory, × node:http) | receiver CPU/request (× in-memory) | store server CPU/delivery | round trips per delivery |", "|---|---|---|---|---|"];
+  if (inMemory?.status === "ok") lines.push(`| in-memory (\`LruDedupeStore\`) | ${num(inMemory.rps)} (1.00×, ${x(inMemory.rpsToFloor)}) | ${num(inMemory.cpuPerRequestMicros)} µs (1.00×) | — | 0 |`);
+  for (const c of cases.filter((k) => k.store !== undefined)) {
+    const name = STORE_NAMES[c.store!];
+    if (c.status !== "ok") lines.push(`| ${name} | ${c.status} | | | |`);
+    else lines.push(`| ${name} | ${num(c.rps)} (${x(c.rpsToInMemory)}, ${x(c.rpsToFloor)}) | ${num(c.cpuPerRequestMicros)} µs (${x(c.cpuToInMemory)}) | ${num(c.storeServerCpuPerRequestMicros)} µs | ${num(c.storeRoundTripsPerDelivery, 2)} |`);
+  }
+  lines.push("");
+  return lines;
+}
 
 /**
  * Renders the README's Performance section: how to run the benchmark, and the figures of the
@@ -444,6 +578,7 @@ export function renderReadmeSection(results: Results | undefined): string {
     out();
     out(WHERE_THE_TIME_GOES);
     out();
+    for (const line of storeReadmeLines(undefined)) out(line);
     return lines.join("\n");
   }
 
@@ -470,6 +605,7 @@ export function renderReadmeSection(results: Results | undefined): string {
   out();
   out(WHERE_THE_TIME_GOES);
   out();
+  for (const line of storeReadmeLines(results)) out(line);
 
   const memory = results.memory;
   if (memory && isResult(memory.store)) {

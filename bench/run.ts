@@ -4,14 +4,19 @@
 // after. Only a quiet run is evidence: every measured window is checked against /proc for
 // other processes' CPU use, repeated when they used more than the limit, and a run that
 // stays noisy (or whose calibration drifted) is marked "NOISY — not evidence" and exits 1.
+// The store cases run credhooks on Redis and PostgreSQL: the runner starts both servers on
+// free loopback ports (store-servers.ts, the tests' code), on the load generator's CPU
+// (BENCH_STORE_CPU), and stops them at the end; without their binaries those cases are
+// skipped, the reason in results.md.
 // A full run writes bench/results.json and bench/results.md, and, when quiet,
 // bench/README-section.md (the README's Performance section); quick and partial runs write
 // to bench/dist/results/ only.
 //
-// `pnpm bench` builds the packages and this folder with tsc and runs bench/dist/run.js
-// with plain node (what users run). `node --conditions=source --import tsx bench/run.ts`
-// also works, for quick iterations, but tsx makes every closure cost more (see
-// tsconfig.json here), so its figures are not the results.
+// `pnpm bench` builds the packages and this folder with tsc and runs bench/dist/bench/run.js
+// with plain node (what users run; the build mirrors the repository's layout, since the
+// benchmark shares test/support/servers/ with the tests).
+// `node --conditions=source --import tsx bench/run.ts` also works, for quick iterations, but
+// tsx makes every closure cost more (see tsconfig.json here), so its figures are not the results.
 //
 // Options, e.g. `pnpm bench --rounds 2 --only node-bare,node-credhooks-proven --memory 0`:
 //   --rounds N (3)   --seconds S measured per round (3)   --warmup S before round 1 (4)
@@ -19,13 +24,15 @@
 //   --memory N   deliveries through the store (1000000; N/10, at most 100000, through
 //                handle() and into the inbox); 0 skips the memory cases
 //   --profile    CPU profile of each measured window in bench/dist/profiles/; summarise one
-//                with `node bench/dist/profile-summary.js <file> [top] [filter]`
+//                with `node bench/dist/bench/profile-summary.js <file> [top] [filter]`
 // Environment:
 //   BENCH_QUICK=1          smoke test: 1 round of 1 s after 1 s of warm-up, small memory cases
 //   BENCH_ALLOW_NOISY=1    exit 0 even when the run is NOISY (the results stay marked)
 //   BENCH_NOISE_LIMIT=0.1  foreign CPU allowed in a measured window, in cores
 //   BENCH_REPEATS=2        repeats of a noisy window (1 in quick mode)
 //   BENCH_QUIET_WAIT=10    seconds to wait for a quiet second before the run and each repeat
+//   BENCH_STORE_CPU=load   where the store cases' servers run: load (the load generator's CPU),
+//                          receiver (the receivers' CPU) or any (not pinned)
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, release } from "node:os";
@@ -50,8 +57,9 @@ import {
   type Verdict,
 } from "./report.js";
 import type { ServerCommand, ServerMessage } from "./server.js";
+import { missingBinaries, startStoreServers, type StoreCpu, type StoreServers } from "./store-servers.js";
 
-// This file runs from bench/ (tsx) or bench/dist/ (built); results always go under bench/.
+// This file runs from bench/ (tsx) or bench/dist/bench/ (built); results always go under bench/.
 const codeDir = dirname(fileURLToPath(import.meta.url));
 const fromSource = import.meta.url.endsWith(".ts");
 const script = (name: string): string => join(codeDir, name + (fromSource ? ".ts" : ".js"));
@@ -130,6 +138,23 @@ function command(cpu: string, args: string[]): [string, string[]] {
   const full = canRenice ? ["nice", "-n", "-10", ...pinned] : pinned;
   return [full[0]!, full.slice(1)];
 }
+// Where the store servers run (BENCH_STORE_CPU): "load" (default), the load generator's CPU,
+// so that the receiver keeps its CPU to itself as in every other case and its CPU per request
+// compares with the in-memory case's; "receiver", the receivers' CPU (req/s is then what one
+// CPU serves with credhooks and its store); "any", not pinned. At the receivers' priority.
+const STORE_CPU_CHOICES: Record<StoreCpu, string | undefined> = { load: LOAD_CPU, receiver: SERVER_CPU, any: undefined };
+const storeCpuChoice = process.env["BENCH_STORE_CPU"] || "load";
+if (!Object.hasOwn(STORE_CPU_CHOICES, storeCpuChoice)) throw new Error("BENCH_STORE_CPU: load, receiver or any");
+const STORE_CPU = hasTaskset ? STORE_CPU_CHOICES[storeCpuChoice as StoreCpu] : undefined;
+const storeWhere: { cpu: StoreCpu; placement: string } = {
+  cpu: STORE_CPU === undefined ? "any" : (storeCpuChoice as StoreCpu),
+  placement: (STORE_CPU === undefined ? "not pinned" : `pinned to CPU ${STORE_CPU} (${storeCpuChoice === "load" ? "the load generator's" : "the receivers'"})`) + (canRenice ? ", nice -10" : ""),
+};
+/** Pins a store server's process (with -a, all its threads) and raises its priority; PostgreSQL's backends, forked later, inherit both. */
+function placeStoreProcess(pid: number): void {
+  if (STORE_CPU !== undefined) spawnSync("taskset", ["-a", "-p", "-c", STORE_CPU, String(pid)], { stdio: "ignore" });
+  if (canRenice) spawnSync("renice", ["-n", "-10", "-p", String(pid)], { stdio: "ignore" });
+}
 
 // --- IPC helpers -----------------------------------------------------------------------
 function nextMessage<T>(child: ChildProcess, accept: (message: T) => boolean, timeoutMs: number, what: string): Promise<T> {
@@ -156,9 +181,12 @@ interface RunningServer {
   origin: string;
 }
 
+/** The Redis and PostgreSQL servers of the store cases, once started. */
+let storeServers: StoreServers | undefined;
+
 async function startServer(benchCase: BenchCase): Promise<RunningServer> {
   const [file, args] = command(SERVER_CPU, [...NODE_ARGS, script("server"), benchCase.id]);
-  const child = spawn(file, args, { cwd: root, stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, NODE_ENV: "production" } });
+  const child = spawn(file, args, { cwd: root, stdio: ["ignore", "inherit", "inherit", "ipc"], env: { ...process.env, ...storeServers?.env, NODE_ENV: "production" } });
   const ready = await nextMessage<ServerMessage>(child, (m) => m.type === "ready" || m.type === "error", 30_000, `${benchCase.id} start`);
   if (ready.type === "error") {
     child.kill();
@@ -199,11 +227,12 @@ async function load(child: ChildProcess, message: LoadCommand, timeoutMs: number
 // every new event.
 const servers = new Map<string, RunningServer>();
 
-/** The benchmark's own processes: their CPU is not foreign (idle receivers included). */
+/** The benchmark's own processes: their CPU is not foreign (idle receivers and store servers included). */
 function ourPids(loader: ChildProcess): number[] {
   const pids = [process.pid, ...KERNEL_HELPERS];
   if (loader.pid !== undefined) pids.push(loader.pid);
   for (const server of servers.values()) if (server.child.pid !== undefined) pids.push(server.child.pid);
+  if (storeServers) pids.push(...storeServers.pids());
   return pids;
 }
 
@@ -222,11 +251,14 @@ async function measure(benchCase: BenchCase, round: number, warm: number, loader
   // Profiling slows the receiver: figures of a --profile run are for finding hot spots only.
   const before = await snapshot(server, profile ? "start" : undefined);
   const pids = ourPids(loader);
+  const storePidsBefore = benchCase.store ? (storeServers?.pids(benchCase.store) ?? []) : [];
   const loadAverage = loadavg()[0]!;
   const markBefore = mark(pids);
   const startedAt = process.hrtime.bigint();
   const answer = await load(loader, { type: "run", origin: server.origin, scheme: benchCase.scheme, seconds, connections }, (seconds + 30) * 1000);
-  const markAfter = mark(pids);
+  // Processes born during the window (a PostgreSQL backend for a new connection) are ours too.
+  const markAfter = mark([...new Set([...pids, ...ourPids(loader)])]);
+  const storePids = benchCase.store ? [...new Set([...storePidsBefore, ...(storeServers?.pids(benchCase.store) ?? [])])] : [];
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const after = await snapshot(server, profile ? { stopInto: join(profileDir, `${benchCase.id}.round${round}.cpuprofile`) } : undefined);
   if (answer.type === "error") throw new Error(answer.message);
@@ -243,6 +275,15 @@ async function measure(benchCase: BenchCase, round: number, warm: number, loader
   const serverCpuMicros = serverTicks ? serverTicks.total * 1e6 : after.cpuMicros - before.cpuMicros;
   const serverUserMicros = serverTicks ? serverTicks.user * 1e6 : after.userMicros - before.userMicros;
   const foreignCpu = window?.foreignCores;
+  // A store case: the store's round trips (counted by the receiver's client) and its server's CPU (/proc).
+  let store: Pick<RoundResult, "storeRoundTripsPerDelivery" | "storeServerCpuPerRequestMicros" | "storeServerCpu"> = {};
+  if (benchCase.store) {
+    const storeSeconds = window ? storePids.reduce((sum, pid) => sum + (window.cpuSeconds(pid)?.total ?? 0), 0) : undefined;
+    store = {
+      storeRoundTripsPerDelivery: requests > 0 ? (after.storeCalls - before.storeCalls) / requests : Number.NaN,
+      ...(storeSeconds === undefined ? {} : { storeServerCpuPerRequestMicros: requests > 0 ? (storeSeconds * 1e6) / requests : Number.NaN, storeServerCpu: storeSeconds / windowSeconds }),
+    };
+  }
   return {
     round,
     rps: result.rps,
@@ -260,6 +301,7 @@ async function measure(benchCase: BenchCase, round: number, warm: number, loader
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     rssMiB: after.rss / 2 ** 20,
+    ...store,
   };
 }
 
@@ -298,23 +340,52 @@ const providerLanded = (id: string): boolean => existsSync(`${root}/packages/cor
 const selected = CASES.filter((c) => !only || only.has(c.id));
 const unavailable = new Map<string, string>();
 for (const c of selected) if (c.provider && !providerLanded(c.provider)) unavailable.set(c.id, `not available: packages/core/src/providers/${c.provider}/index.ts does not exist yet`);
+// The store cases need redis-server and PostgreSQL's binaries: without them, skipped (not a failure).
+for (const c of selected) {
+  const missing = c.store && !unavailable.has(c.id) ? missingBinaries(c.store) : undefined;
+  if (missing !== undefined) unavailable.set(c.id, `skipped: ${missing}`);
+}
+const storeKinds = new Set(selected.flatMap((c) => (c.store && !unavailable.has(c.id) ? [c.store] : [])));
 if (profile) mkdirSync(profileDir, { recursive: true });
 
 const runnable = selected.filter((c) => !unavailable.has(c.id)).length;
 const perCase = 1.5 + warmup + seconds + (rounds - 1) * (rewarm + seconds);
 const memorySeconds = memoryDeliveries > 0 ? 3 + (memoryDeliveries / 1_000_000) * 12 : 0;
-const planned = 2 + runnable * perCase + 2 * (1 + CALIBRATION_REPETITIONS * 0.3) + memorySeconds;
+const storeSeconds = (storeKinds.has("redis") ? 0.5 : 0) + (storeKinds.has("postgres") ? 5 : 0);
+const planned = 2 + storeSeconds + runnable * perCase + 2 * (1 + CALIBRATION_REPETITIONS * 0.3) + memorySeconds;
 const worst = planned + REPEAT_CAP * (QUIET_WAIT + rewarm + seconds + 0.5);
 log(
   `credhooks bench (${mode}): ${runnable} cases × ${rounds} round(s), ${warmup}s warm-up + ${seconds}s each, ${connections} connections; ` +
-    `${hasTaskset ? `server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : "no CPU pinning (taskset unavailable or one CPU)"}${canRenice ? ", nice -10" : ""}; ` +
+    `${hasTaskset ? `server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : "no CPU pinning (taskset unavailable or one CPU)"}${canRenice ? ", nice -10" : ""}` +
+    `${storeKinds.size > 0 ? `, store servers ${storeWhere.placement}` : ""}; ` +
     `about ${Math.round(planned)} s, at most about ${Math.round(worst)} s with repeats`,
 );
+
+// Ctrl-C or a kill: exit, which stops the store servers and removes PostgreSQL's data
+// directory (their exit handlers); the receivers and the load generator exit with the IPC channel.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    process.exit(130);
+  });
+}
+
+// The store servers first, so that the wait for a quiet moment below also lets them settle.
+if (storeKinds.size > 0) {
+  log(`stores: starting ${[...storeKinds].join(" and ")} on 127.0.0.1…`);
+  storeServers = await startStoreServers(storeKinds, placeStoreProcess, storeWhere);
+  for (const c of selected) {
+    const problem = c.store ? storeServers.unavailable.get(c.store) : undefined;
+    if (problem !== undefined && !unavailable.has(c.id)) unavailable.set(c.id, problem);
+  }
+  for (const [kind, info] of Object.entries(storeServers.info)) log(`stores: ${kind}: ${info.version} (${info.settings}); ${info.placement}`);
+  for (const [kind, problem] of storeServers.unavailable) log(`stores: ${kind}: ${problem}`);
+}
 
 // Before anything: wait for a quiet moment; refuse to start on a busy machine.
 let preflightForeignCpu: number | undefined;
 if (PROC_AVAILABLE) {
-  preflightForeignCpu = await waitForQuiet([process.pid, ...KERNEL_HELPERS], NOISE_LIMIT, QUIET_WAIT);
+  preflightForeignCpu = await waitForQuiet([process.pid, ...KERNEL_HELPERS, ...(storeServers?.pids() ?? [])], NOISE_LIMIT, QUIET_WAIT);
   const busy = preflightForeignCpu !== undefined && preflightForeignCpu > NOISE_LIMIT;
   log(`machine: other processes use ${((preflightForeignCpu ?? 0) * 100).toFixed(0)}% of a CPU (limit ${(NOISE_LIMIT * 100).toFixed(0)}%)${busy ? " — busy" : ""}`);
   if (busy && !allowNoisy) {
@@ -376,6 +447,7 @@ try {
 } finally {
   loader.disconnect();
   await Promise.all([...servers.values()].map(stopServer));
+  await storeServers?.stop();
 }
 
 const smaller = Math.min(100_000, Math.ceil(memoryDeliveries / 10));
@@ -387,6 +459,21 @@ const summaries: CaseSummary[] = selected.map((c) => {
   const mine = perCaseRounds.get(c.id)!;
   const theirs = (id: string | undefined): RoundResult[] | undefined => (id === undefined ? undefined : perCaseRounds.get(id));
   const ok = mine.length > 0;
+  const medianOf = (pick: (r: RoundResult) => number | undefined): number | undefined => {
+    const values = mine.map(pick).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? median(values) : undefined;
+  };
+  const storeFields: Partial<CaseSummary> = c.store
+    ? {
+        store: c.store,
+        inMemory: c.inMemory,
+        storeRoundTripsPerDelivery: medianOf((r) => r.storeRoundTripsPerDelivery),
+        storeServerCpuPerRequestMicros: medianOf((r) => r.storeServerCpuPerRequestMicros),
+        rpsToInMemory: ratioOf(mine, theirs(c.inMemory), (r) => r.rps),
+        cpuToInMemory: ratioOf(mine, theirs(c.inMemory), (r) => r.cpuPerRequestMicros),
+        cpuToFloor: ratioOf(mine, theirs(FLOOR), (r) => r.cpuPerRequestMicros),
+      }
+    : {};
   return {
     id: c.id,
     label: c.label,
@@ -405,6 +492,7 @@ const summaries: CaseSummary[] = selected.map((c) => {
     rpsToFloor: c.id === FLOOR ? undefined : ratioOf(mine, theirs(FLOOR), (r) => r.rps),
     cpuToCounterpart: ratioOf(mine, theirs(c.counterpart), (r) => r.cpuPerRequestMicros),
     p99ToCounterpart: ratioOf(mine, theirs(c.counterpart), (r) => r.p99),
+    ...storeFields,
   };
 });
 
@@ -450,6 +538,7 @@ const results: Results = {
   calibration,
   settings: { rounds, seconds, warmup, rewarm, connections, pipelining: 1, build: fromSource ? "source via tsx (not for results)" : "tsc build (dist)" },
   cases: summaries,
+  ...(storeServers ? { stores: storeServers.info } : {}),
   budgets: evaluateBudgets(BUDGETS, summaries),
   memory,
 };

@@ -1,12 +1,14 @@
 // One receiver in its own process: `node --conditions=source --import tsx bench/server.ts <case>`.
 // Listens on 127.0.0.1 (a free port), reports the port over IPC, and answers snapshots
-// (requests served, memory, and process.cpuUsage: every thread of the process, GC included)
+// (requests served, memory, process.cpuUsage: every thread of the process, GC included, and
+// the round trips a durable store sent: stores.ts)
 // so the runner can compute CPU per request over exactly the measured window; the runner
 // takes the CPU time from /proc/<pid>/stat where it can, this process's own figure otherwise.
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector/promises";
 import { RECEIVERS } from "./receivers.js";
+import { storeCalls } from "./stores.js";
 
 /**
  * Messages the runner sends. A snapshot may start the V8 CPU profiler (at the start of a
@@ -16,7 +18,7 @@ export type ServerCommand = { type: "snapshot"; profile?: "start" | { stopInto: 
 /** Messages the server sends. */
 export type ServerMessage =
   | { type: "ready"; port: number }
-  | { type: "snapshot"; cpuMicros: number; userMicros: number; requests: number; rss: number; heapUsed: number }
+  | { type: "snapshot"; cpuMicros: number; userMicros: number; requests: number; rss: number; heapUsed: number; storeCalls: number }
   | { type: "error"; message: string };
 
 const send = (message: ServerMessage): void => void process.send?.(message);
@@ -67,7 +69,7 @@ process.on("message", async (command: ServerCommand) => {
     if (command.profile !== undefined && command.profile !== "start") await profiler(command.profile);
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
-    send({ type: "snapshot", cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, requests, rss: memory.rss, heapUsed: memory.heapUsed });
+    send({ type: "snapshot", cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, requests, rss: memory.rss, heapUsed: memory.heapUsed, storeCalls: storeCalls.count });
     if (command.profile === "start") await profiler("start");
   } else if (command.type === "stop") {
     server.closeAllConnections();
