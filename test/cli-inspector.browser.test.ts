@@ -124,7 +124,7 @@ describe.skipIf(skip)(skip ? `credhooks listen: the inspector page (skipped: ${I
     expect(await row.locator("td").nth(2).textContent()).toBe("<b>tenant</b>");
     await row.click();
     await expect.poll(async () => (await page.getByTestId("payload").textContent()) ?? "").toContain(hostile.replace(/"/g, '\\"'));
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator("main img, main b, main script").count()).toBe(0);
     // Close the detail again.
     await row.click();
@@ -256,8 +256,8 @@ describe.skipIf(skip)(skip ? `credhooks listen: the inspector page (skipped: ${I
     const other = await context.newPage();
     try {
       await other.goto(evil.url);
-      await expect.poll(() => other.evaluate(() => (window as unknown as { results: string[] }).results.length)).toBe(3);
-      expect((await other.evaluate(() => (window as unknown as { results: string[] }).results)).sort()).toEqual(["preflighted: blocked", "read: blocked", "simple: sent"]);
+      await expect.poll(() => other.evaluate(() => (globalThis as unknown as { results: string[] }).results.length)).toBe(3);
+      expect((await other.evaluate(() => (globalThis as unknown as { results: string[] }).results)).sort()).toEqual(["preflighted: blocked", "read: blocked", "simple: sent"]);
     } finally {
       await other.close();
       await evil.close();

@@ -24,7 +24,19 @@ export function parseReplayTarget(value: string): URL {
   return target;
 }
 
-/** Why a kept entry cannot be sent again as its sender would. */
+/**
+ * Why a kept entry cannot be sent again as its sender would (no event name, an event
+ * credhooks does not know, a payload the sender's format cannot carry).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   failureDelivery(entry, parseReplayTarget("http://127.0.0.1:3000"), process.env);
+ * } catch (error) {
+ *   if (error instanceof NotReplayableError) console.warn(`${entry.key}: ${error.message}`);
+ * }
+ * ```
+ */
 export class NotReplayableError extends Error {
   override readonly name = "NotReplayableError";
 }

@@ -42,7 +42,7 @@ credentials of @credhooks/testing, so send and listen work together out of the b
   acapy      ACAPY_API_KEY      x-api-key (the #<key> suffix of ACA-Py's webhook URL)`;
 
 /**
- * Builds the `credhooks` command line program: `send`, `listen` and `events`.
+ * Builds the `credhooks` command line program: `send`, `listen`, `events`, `failures` and `replay`.
  *
  * @example
  * ```ts
@@ -241,8 +241,9 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
 
 /**
  * Runs the CLI with `argv` (`process.argv` shape: node, script, args…) and resolves with
- * the exit code: 0 on success, 1 when a delivery was refused or failed, 2 for a usage
- * mistake (unknown provider or event, bad option).
+ * the exit code: 0 on success, 1 when a delivery was refused or failed (or a replay did not
+ * succeed), 2 for a usage mistake (unknown provider or event, bad option) or a store that
+ * cannot be reached.
  *
  * @example
  * ```ts
