@@ -17,6 +17,7 @@ import { recoverDue, type RecoverySummary } from "./stages/recover.js";
 import { DUPLICATE_BODY, describe, errorResponse, isThenable, pendingResponse } from "./stages/responses.js";
 import { settle } from "./stages/settle.js";
 import { prepare } from "./stages/validate.js";
+import { createTelemetry, type DeliveryTrace, type TelemetryOptions } from "./telemetry.js";
 import type { AnyEventOf, EventMapOf, IdentifiedEvent, Provider, WebhookEvent, WebhookRequest, WebhookResponse } from "./types.js";
 
 export { errorResponse } from "./stages/responses.js";
@@ -105,6 +106,13 @@ export interface WebhooksOptions<P extends Provider> {
   logger?: Logger;
   /** Receives counters and latencies: accepted, duplicate, rejected by code, handler latency per tenant and event. */
   metrics?: MetricsListener;
+  /**
+   * OpenTelemetry traces and metrics, through `@opentelemetry/api`: a span per delivery with
+   * a child span per handler, and the `credhooks.*` metrics. Default: the global tracer and
+   * meter providers (no-ops until the app registers an SDK); pass providers to report to
+   * them instead, or `false` to turn both off.
+   */
+  telemetry?: TelemetryOptions | false;
   /**
    * When to answer the sender. `"after-handlers"` (default): once the handlers ran (or at
    * the response deadline). `"when-stored"`: 202 as soon as the event is written to the
@@ -343,11 +351,13 @@ function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>)
   // of them when the user acknowledges on storing. They are written with their claim.
   const throughInbox = hasInbox && (ackWhenStored || !provider.retries || deadlineMs !== undefined);
 
+  const telemetry = createTelemetry(options.telemetry, provider.id);
   const ctx: ReceiverContext = {
     provider,
     store,
     failures,
     logger,
+    telemetry,
     measuring: metricsListener !== undefined,
     metric(event: MetricEvent): void {
       if (!metricsListener) return;
@@ -370,6 +380,8 @@ function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>)
   const keyPrefix = `${namespace}:`;
   const registry = new HandlerRegistry(provider);
   const leases = new LeaseKeeper(ctx);
+  // The inbox depth of this receiver's queue and the failure sink's size, observed until close().
+  const unwatch = telemetry?.watch(store, namespace, failures);
   /** Events whose handlers run now (asynchronously), with the promise of their settled answer. */
   const running = new Map<PreparedEvent, Promise<WebhookResponse>>();
   let closing = false;
@@ -412,14 +424,15 @@ function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>)
       answered.value = true;
       const work = runClaimed(prepared, claim, answered);
       if (isThenable(work)) background(work);
+      finishLater(prepared.trace, work);
       return pendingResponse();
     }
     const work = runClaimed(prepared, claim, answered);
     if (deadlineMs === undefined || !isThenable(work)) return work;
-    return raceDeadline(work, receivedAt, answered);
+    return raceDeadline(prepared, work, receivedAt, answered);
   }
 
-  async function raceDeadline(work: Promise<WebhookResponse>, receivedAt: number, answered: { value: boolean }): Promise<WebhookResponse> {
+  async function raceDeadline(prepared: PreparedEvent, work: Promise<WebhookResponse>, receivedAt: number, answered: { value: boolean }): Promise<WebhookResponse> {
     // The deadline counts from the request's arrival (body, authentication and claim included);
     // the event is in the inbox before any answer, so a 202 can never lose it.
     const remaining = receivedAt + deadlineMs! - Date.now();
@@ -432,38 +445,65 @@ function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>)
     if (first !== TIMED_OUT) return first;
     answered.value = true;
     background(work);
+    finishLater(prepared.trace, work);
     return pendingResponse();
+  }
+
+  /** A delivery answered 202 before its handlers settled: its span ends, and its outcome is counted, when they do. */
+  function finishLater(trace: DeliveryTrace | undefined, work: WebhookResponse | Promise<WebhookResponse>): void {
+    if (trace === undefined) return;
+    trace.deferred = true;
+    trace.answeredWith = 202;
+    if (!isThenable(work)) return trace.finish(work);
+    work.then(
+      (response) => trace.finish(response),
+      () => trace.reject(new WebhookError("INTERNAL_ERROR", "credhooks failed unexpectedly while processing this delivery.")),
+    );
   }
 
   function background(work: Promise<WebhookResponse>): void {
     work.catch((error: unknown) => logger.error({ provider: provider.id, err: describe(error) }, "credhooks: background processing failed"));
   }
 
-  async function pipeline(request: WebhookRequest): Promise<WebhookResponse> {
+  async function pipeline(request: WebhookRequest, trace: DeliveryTrace | undefined): Promise<WebhookResponse> {
     const receivedAt = Date.now();
     const delivery = await authenticate(provider, request, maxBodyBytes, receivedAt, readOptions);
     // Authenticated from here on: whatever goes wrong, the delivery is kept rather than lost.
-    const identifying = identify(ctx, delivery);
+    if (trace !== undefined) trace.authenticate(delivery.tenantId);
+    const identifying = identify(ctx, delivery, trace);
     const identified = isThenable(identifying) ? await identifying : identifying;
-    const prepared = prepare(ctx, identified, delivery.tenantId, receivedAt);
+    if (trace !== undefined) trace.identify(identified);
+    const prepared = prepare(ctx, identified, delivery.tenantId, receivedAt, trace);
     if (prepared instanceof WebhookError) {
       const { tenantId } = delivery;
-      await keepInvalid(identified, tenantId, prepared);
+      await keepInvalid(identified, tenantId, prepared, trace);
       throw prepared;
     }
     return process(prepared, receivedAt, throughInbox);
   }
 
-  async function keepInvalid(identified: IdentifiedEvent, tenantId: string | undefined, error: WebhookError): Promise<void> {
-    await keep(ctx, { key: ctx.keyOf(tenantId, identified.dedupeId), provider: provider.id, tenantId, name: identified.name, dedupeId: identified.dedupeId, payload: identified.payload, raw: identified.raw, reason: "invalid-payload", error: error.message });
+  async function keepInvalid(identified: IdentifiedEvent, tenantId: string | undefined, error: WebhookError, trace: DeliveryTrace | undefined): Promise<void> {
+    await keep(ctx, { key: ctx.keyOf(tenantId, identified.dedupeId), provider: provider.id, tenantId, name: identified.name, dedupeId: identified.dedupeId, payload: identified.payload, raw: identified.raw, reason: "invalid-payload", error: error.message }, 1, trace);
   }
 
   async function replay(key: string): Promise<ReplayOutcome> {
+    const trace = telemetry?.startRun("replay");
+    if (trace === undefined) return replayEntry(key, undefined);
+    const outcome = await trace.run(replayEntry, key);
+    trace.finishRun(outcome.status, outcome.status === "failed");
+    return outcome;
+  }
+
+  async function replayEntry(key: string, trace: DeliveryTrace | undefined): Promise<ReplayOutcome> {
     const entry = await failures.get(key);
     // One failure sink may serve several receivers: only entries under this receiver's key are ours.
     if (!entry || entry.provider !== provider.id || !entry.key.startsWith(keyPrefix)) return { key, status: "not-found" };
     if (entry.name === undefined) return { key, status: "invalid-payload", error: entry.error };
-    const prepared = prepare(ctx, { name: entry.name, payload: entry.payload, raw: entry.raw, dedupeId: entry.dedupeId }, entry.tenantId, Date.now());
+    if (trace !== undefined) {
+      trace.authenticate(entry.tenantId);
+      trace.identify({ name: entry.name, dedupeId: entry.dedupeId });
+    }
+    const prepared = prepare(ctx, { name: entry.name, payload: entry.payload, raw: entry.raw, dedupeId: entry.dedupeId }, entry.tenantId, Date.now(), trace);
     if (prepared instanceof WebhookError) return { key, status: "invalid-payload", error: prepared.message };
     let response: WebhookResponse;
     try {
@@ -531,6 +571,7 @@ function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>)
     clearTimeout(timer);
     if (recovering) await Promise.race([recovering.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100).unref())]);
     leases.stop();
+    unwatch?.();
     return { settled, unfinished: inFlight.length - settled };
   }
 
@@ -559,18 +600,26 @@ function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>)
       return this;
     },
     async handle(request) {
+      // Undefined unless something is recorded: without an OpenTelemetry SDK this costs one no-op span.
+      const trace = telemetry?.start(request);
       try {
         if (closing) throw new WebhookError("SHUTTING_DOWN", "This receiver is shutting down and accepts no new deliveries; retry later.");
-        return await pipeline(request);
+        if (trace === undefined) return await pipeline(request, undefined);
+        const response = await trace.run(pipeline, request);
+        if (!trace.deferred) trace.finish(response);
+        return response;
       } catch (error) {
         if (isWebhookError(error)) {
           const tenantId = request.params?.["tenantId"];
           if (metricsListener) ctx.metric({ type: "delivery.rejected", provider: provider.id, tenantId, code: error.code, status: error.status });
           (error.status >= 500 ? logger.error : logger.warn).call(logger, { provider: provider.id, tenantId, code: error.code, status: error.status }, "credhooks: delivery rejected");
+          trace?.reject(error);
           return errorResponse(error);
         }
         logger.error({ provider: provider.id, err: describe(error) }, "credhooks: internal error");
-        return errorResponse(new WebhookError("INTERNAL_ERROR", "credhooks failed unexpectedly while handling this delivery; it was not processed. Retry later."));
+        const internal = new WebhookError("INTERNAL_ERROR", "credhooks failed unexpectedly while handling this delivery; it was not processed. Retry later.");
+        trace?.reject(internal);
+        return errorResponse(internal);
       }
     },
     replay,

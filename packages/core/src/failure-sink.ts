@@ -93,6 +93,13 @@ export interface FailureSink {
    */
   list(options?: FailureListOptions): readonly FailedDelivery[] | Promise<readonly FailedDelivery[]>;
   delete(key: string): void | Promise<void>;
+  /**
+   * How many entries the sink holds, if it can tell cheaply: a number (a getter, as
+   * {@link MemoryFailureSink}'s and the SQLite sink's `size`) or a method resolving to one
+   * (the Redis and PostgreSQL sinks' `size()`). Optional; the OpenTelemetry gauge
+   * `credhooks.failures.size` reads it.
+   */
+  readonly size?: number | (() => number | Promise<number>);
 }
 
 /**

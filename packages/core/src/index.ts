@@ -26,6 +26,7 @@ export type { LruDedupeStoreOptions } from "./lru-dedupe-store.js";
 export { MemoryFailureSink, pageFailures } from "./failure-sink.js";
 export type { FailedDelivery, FailureListOptions, FailureReason, FailureSink, MemoryFailureSinkOptions } from "./failure-sink.js";
 export type { MetricEvent, MetricsListener } from "./metrics.js";
+export type { TelemetryOptions } from "./telemetry.js";
 export { silentLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
 export type {

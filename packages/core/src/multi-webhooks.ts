@@ -9,6 +9,7 @@ import type { NormalizedEventName, NormalizedPayload } from "./normalized-events
 import { NORMALIZED_EVENT_NAMES } from "./normalized-events.js";
 import { describe, errorResponse } from "./stages/responses.js";
 import { isProviderRoute } from "./stages/route.js";
+import { createTelemetry } from "./telemetry.js";
 import type { AnyEventOf, EventMapOf, NormalizedNamesOf, Provider, SourceEventOf, WebhookRequest, WebhookResponse } from "./types.js";
 
 /**
@@ -276,6 +277,8 @@ export function createMultiWebhooks<PS extends Record<string, ProviderEntry>>(
   }
   const list = keys.map((key) => receivers[key]!);
   const served = keys.map((key) => `/${key}`).join(", ");
+  // Deliveries to no served key: counted and traced under the provider "(unknown)", never the requested text.
+  const unrouted = createTelemetry(shared.telemetry, "(unknown)");
 
   function receiverOf(key: string): Webhooks {
     if (!Object.hasOwn(receivers, key)) {
@@ -342,7 +345,9 @@ export function createMultiWebhooks<PS extends Record<string, ProviderEntry>>(
       const { key, rest } = splitKey(request.path === "" ? "/" : request.path);
       const receiver = Object.hasOwn(receivers, key) ? receivers[key] : undefined;
       if (receiver) return receiver.handle({ ...request, path: rest });
+      const trace = unrouted?.start(request);
       const error = new WebhookError("UNKNOWN_ROUTE", `No provider is served under ${JSON.stringify("/" + key.slice(0, 64))} below the mount point; served: ${served}.`);
+      trace?.reject(error);
       const tenantId = request.params?.["tenantId"];
       logger.warn({ tenantId, code: error.code, status: error.status }, "credhooks: delivery rejected");
       try {

@@ -113,6 +113,11 @@ export class RedisFailureSink implements FailureSink {
     await this.#call("delete", this.client.multi().hdel(this.#hashKey, key).zrem(this.#indexKey, key).exec().then(failedStep));
   }
 
+  /** How many entries the sink holds (the size of its index: one round trip). */
+  async size(): Promise<number> {
+    return this.#call("size", this.client.zcard(this.#indexKey));
+  }
+
   /** One page: reads on past skipped entries, so only the last page is shorter than `limit`. */
   async #page(limit: number, after: string | undefined): Promise<FailedDelivery[]> {
     const page: FailedDelivery[] = [];

@@ -40,6 +40,7 @@ export function claim(ctx: ReceiverContext, prepared: PreparedEvent, inbox: bool
 }
 
 function outcome(ctx: ReceiverContext, prepared: PreparedEvent, result: ClaimResult, inbox: boolean): Claim | WebhookResponse {
+  if (prepared.trace !== undefined) prepared.trace.claim(result.status, inbox, result.status === "claimed" ? result.attempts : undefined);
   if (result.status === "claimed") return { token: result.token, succeeded: result.succeeded, attempts: result.attempts ?? 0, inbox: inbox || (result.attempts ?? 0) > 0 };
   const { event } = prepared;
   if (ctx.measuring) ctx.metric({ type: "delivery.duplicate", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, inFlight: result.status === "in-flight" });

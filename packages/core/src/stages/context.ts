@@ -3,6 +3,7 @@ import type { WebhookEvent } from "../event.js";
 import type { FailureSink } from "../failure-sink.js";
 import type { Logger } from "../logger.js";
 import type { MetricEvent } from "../metrics.js";
+import type { DeliveryTrace, ReceiverTelemetry } from "../telemetry.js";
 import type { Provider } from "../types.js";
 
 /**
@@ -17,6 +18,8 @@ export interface ReceiverContext {
   /** True when a metrics listener is set: stages skip building metric objects otherwise. */
   readonly measuring: boolean;
   metric(event: MetricEvent): void;
+  /** OpenTelemetry reporting; undefined when the `telemetry` option is `false`. */
+  readonly telemetry?: ReceiverTelemetry | undefined;
   readonly leaseMs: number;
   readonly doneTtlMs: number;
   /** The inbox queue of this receiver's events (the provider id). */
@@ -42,6 +45,8 @@ export interface PreparedEvent {
   readonly input: unknown;
   /** Fires the event's `signal`. */
   readonly abort: LazyAbort;
+  /** This delivery's (or recovery's, or replay's) span and what it reports; undefined when nothing is recorded. */
+  readonly trace?: DeliveryTrace | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Span } from "@opentelemetry/api";
 import type { WebhookError } from "../errors.js";
 import type { HandlerRegistry, Pending } from "../handler-registry.js";
 import type { Claim } from "./claim.js";
@@ -75,10 +76,16 @@ class Run {
   }
 }
 
-/** Runs one handler; never throws or rejects (failures go to `errors`). */
+/**
+ * Runs one handler; never throws or rejects (failures go to `errors`). When the delivery's
+ * span records, the handler runs under a child span of its own (active while it runs, so
+ * the app's instrumentation nests under it).
+ */
 function runHandler(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, claim: Claim, record: boolean, errors: unknown[]): void | Promise<void> {
   const { handler, event: received } = pending;
-  const handlerStart = ctx.measuring ? performance.now() : 0;
+  const trace = prepared.trace;
+  const handlerStart = ctx.measuring || trace !== undefined ? performance.now() : 0;
+  const span = trace?.startHandler(handler.id);
   if (handler.transactional) {
     // Its writes and its success record commit in one transaction of the store: nothing to record after.
     const signal = received.signal;
@@ -88,31 +95,32 @@ function runHandler(ctx: ReceiverContext, pending: Pending, prepared: PreparedEv
       handler.id,
       ctx.doneTtlMs,
       async (transaction) => {
-        await handler.fn({ ...received, signal, transaction });
+        const event = { ...received, signal, transaction };
+        await (span === undefined ? handler.fn(event) : trace!.runHandler(span, handler.fn, event));
       },
       signal,
     ).then(
-      () => settled(ctx, pending, prepared, handlerStart, true),
-      (error: unknown) => failed(ctx, pending, prepared, handlerStart, errors, error),
+      () => settled(ctx, pending, prepared, handlerStart, span, true),
+      (error: unknown) => failed(ctx, pending, prepared, handlerStart, span, errors, error),
     );
   }
   let running: unknown;
   try {
-    running = handler.fn(received);
+    running = span === undefined ? handler.fn(received) : trace!.runHandler(span, handler.fn, received);
   } catch (error) {
-    return failed(ctx, pending, prepared, handlerStart, errors, error);
+    return failed(ctx, pending, prepared, handlerStart, span, errors, error);
   }
   if (isThenable(running)) {
     return Promise.resolve(running).then(
-      () => succeeded(ctx, pending, prepared, claim, record, handlerStart),
-      (error: unknown) => failed(ctx, pending, prepared, handlerStart, errors, error),
+      () => succeeded(ctx, pending, prepared, claim, record, handlerStart, span),
+      (error: unknown) => failed(ctx, pending, prepared, handlerStart, span, errors, error),
     );
   }
-  return succeeded(ctx, pending, prepared, claim, record, handlerStart);
+  return succeeded(ctx, pending, prepared, claim, record, handlerStart, span);
 }
 
-function succeeded(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, claim: Claim, record: boolean, handlerStart: number): void | Promise<void> {
-  settled(ctx, pending, prepared, handlerStart, true);
+function succeeded(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, claim: Claim, record: boolean, handlerStart: number, span: Span | undefined): void | Promise<void> {
+  settled(ctx, pending, prepared, handlerStart, span, true);
   if (!record) return;
   const { event } = prepared;
   const onError = (error: unknown): void => {
@@ -126,11 +134,14 @@ function succeeded(ctx: ReceiverContext, pending: Pending, prepared: PreparedEve
   }
 }
 
-function failed(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, handlerStart: number, errors: unknown[], error: unknown): void {
+function failed(ctx: ReceiverContext, pending: Pending, prepared: PreparedEvent, handlerStart: number, span: Span | undefined, errors: unknown[], error: unknown): void {
   errors.push(error);
-  settled(ctx, pending, prepared, handlerStart, false);
+  settled(ctx, pending, prepared, handlerStart, span, false, error);
 }
 
-function settled(ctx: ReceiverContext, { handler }: Pending, { event }: PreparedEvent, handlerStart: number, ok: boolean): void {
-  if (ctx.measuring) ctx.metric({ type: "handler.settled", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok, durationMs: performance.now() - handlerStart });
+function settled(ctx: ReceiverContext, { handler }: Pending, { event, trace }: PreparedEvent, handlerStart: number, span: Span | undefined, ok: boolean, error?: unknown): void {
+  if (!ctx.measuring && trace === undefined) return;
+  const durationMs = performance.now() - handlerStart;
+  if (ctx.measuring) ctx.metric({ type: "handler.settled", provider: ctx.provider.id, tenantId: event.tenantId, event: event.name, id: event.id, handler: handler.id, ok, durationMs });
+  if (trace !== undefined) trace.handlerSettled(handler.id, ok, durationMs, span, error);
 }

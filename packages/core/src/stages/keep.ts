@@ -1,4 +1,5 @@
 import type { FailedDelivery, FailureReason } from "../failure-sink.js";
+import type { DeliveryTrace } from "../telemetry.js";
 import type { ReceiverContext, PreparedEvent } from "./context.js";
 import { describe } from "./responses.js";
 
@@ -11,17 +12,19 @@ export type KeptDelivery = Omit<FailedDelivery, "attempts" | "firstFailedAt" | "
  * Resolves false when the sink could not store it (then the caller must not answer a
  * sender that never redelivers with a 2xx).
  */
-export async function keep(ctx: ReceiverContext, entry: KeptDelivery, attempts = 1): Promise<boolean> {
+export async function keep(ctx: ReceiverContext, entry: KeptDelivery, attempts = 1, trace?: DeliveryTrace): Promise<boolean> {
   const { failures, logger, provider } = ctx;
   try {
     const previous = await failures.get(entry.key);
     const at = new Date().toISOString();
     await failures.put({ ...entry, attempts: (previous?.attempts ?? 0) + attempts, firstFailedAt: previous?.firstFailedAt ?? at, lastFailedAt: at });
     logger.warn({ provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, reason: entry.reason }, "credhooks: delivery kept in the failure sink");
+    trace?.keep(entry.reason, true);
     return true;
   } catch (error) {
     logger.error({ provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, reason: entry.reason, err: describe(error) }, "credhooks: the failure sink could not store a delivery");
     if (ctx.measuring) ctx.metric({ type: "delivery.unkept", provider: provider.id, tenantId: entry.tenantId, event: entry.name, id: entry.dedupeId, reason: entry.reason });
+    trace?.keep(entry.reason, false);
     return false;
   }
 }
@@ -29,7 +32,7 @@ export async function keep(ctx: ReceiverContext, entry: KeptDelivery, attempts =
 /** Keeps a validated (or at least identified) event whole. */
 export function keepEvent(ctx: ReceiverContext, prepared: PreparedEvent, reason: FailureReason, error: string, attempts = 1): Promise<boolean> {
   const { event } = prepared;
-  return keep(ctx, { key: prepared.key, provider: ctx.provider.id, tenantId: event.tenantId, name: event.name, dedupeId: event.id, payload: prepared.input, raw: event.raw, reason, error }, attempts);
+  return keep(ctx, { key: prepared.key, provider: ctx.provider.id, tenantId: event.tenantId, name: event.name, dedupeId: event.id, payload: prepared.input, raw: event.raw, reason, error }, attempts, prepared.trace);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { DueEntry } from "../dedupe-store.js";
 import { WebhookError } from "../errors.js";
 import type { FailureReason } from "../failure-sink.js";
+import type { DeliveryTrace } from "../telemetry.js";
 import type { Claim } from "./claim.js";
 import type { PreparedEvent, ReceiverContext } from "./context.js";
 import { decodeInboxRecord } from "./inbox-record.js";
@@ -100,26 +101,54 @@ export function recoverDue(ctx: ReceiverContext, run: RunClaimed, stopped: () =>
   });
 }
 
-async function recoverOne(ctx: ReceiverContext, run: RunClaimed, entry: DueEntry): Promise<"recovered" | "failed" | "dead-lettered"> {
+type RecoveryOutcome = "recovered" | "failed" | "dead-lettered";
+
+/** Recovers one inbox entry under a span of its own (`credhooks.recovery <provider>`), counted in `credhooks.recoveries`. */
+async function recoverOne(ctx: ReceiverContext, run: RunClaimed, entry: DueEntry): Promise<RecoveryOutcome> {
+  const trace = ctx.telemetry?.startRun("recovery");
+  if (trace === undefined) return recoverEntry(ctx, run, entry, undefined);
+  let outcome: RecoveryOutcome = "failed";
+  try {
+    outcome = await trace.run(() => recoverEntry(ctx, run, entry, trace), undefined);
+    return outcome;
+  } finally {
+    trace.finishRun(outcome, outcome !== "recovered");
+  }
+}
+
+async function recoverEntry(ctx: ReceiverContext, run: RunClaimed, entry: DueEntry, trace: DeliveryTrace | undefined): Promise<RecoveryOutcome> {
   const claim: Claim = { token: entry.token, succeeded: entry.succeeded, attempts: entry.attempts, inbox: true };
+  if (trace !== undefined) trace.claim("claimed", true, entry.attempts);
   let decoded: ReturnType<typeof decodeInboxRecord>;
   try {
     decoded = decodeInboxRecord(entry.record);
   } catch (error) {
-    return deadLetter(ctx, entry, undefined, "invalid-payload", describe(error));
+    return deadLetter(ctx, entry, undefined, "invalid-payload", describe(error), entry.attempts, trace);
   }
-  const prepared = prepare(ctx, decoded.identified, decoded.tenantId, decoded.receivedAt);
-  if (prepared instanceof WebhookError) return deadLetter(ctx, entry, decoded, "invalid-payload", prepared.message);
+  if (trace !== undefined) {
+    trace.authenticate(decoded.tenantId);
+    trace.identify(decoded.identified);
+  }
+  const prepared = prepare(ctx, decoded.identified, decoded.tenantId, decoded.receivedAt, trace);
+  if (prepared instanceof WebhookError) return deadLetter(ctx, entry, decoded, "invalid-payload", prepared.message, entry.attempts, trace);
   ctx.logger.warn({ provider: ctx.provider.id, tenantId: decoded.tenantId, event: decoded.identified.name, id: decoded.identified.dedupeId, attempt: entry.attempts }, "credhooks: recovering an inbox event");
   if (entry.attempts > ctx.maxAttempts) {
     // Claimed past the bound: its last attempts were cut off (a crash each time?) — stop here.
-    return deadLetter(ctx, entry, decoded, "handler-failed", `Gave up after ${entry.attempts - 1} attempt(s) that did not finish (the process stopped while its handlers ran).`, entry.attempts - 1);
+    return deadLetter(ctx, entry, decoded, "handler-failed", `Gave up after ${entry.attempts - 1} attempt(s) that did not finish (the process stopped while its handlers ran).`, entry.attempts - 1, trace);
   }
   const status = await run(prepared, claim);
   return status < 300 ? "recovered" : status === 500 && entry.attempts >= ctx.maxAttempts ? "dead-lettered" : "failed";
 }
 
-async function deadLetter(ctx: ReceiverContext, entry: DueEntry, decoded: ReturnType<typeof decodeInboxRecord> | undefined, reason: FailureReason, error: string, attempts = entry.attempts): Promise<"dead-lettered" | "failed"> {
+async function deadLetter(
+  ctx: ReceiverContext,
+  entry: DueEntry,
+  decoded: ReturnType<typeof decodeInboxRecord> | undefined,
+  reason: FailureReason,
+  error: string,
+  attempts: number,
+  trace: DeliveryTrace | undefined,
+): Promise<"dead-lettered" | "failed"> {
   const identified = decoded?.identified;
   const kept = await keep(
     ctx,
@@ -135,6 +164,7 @@ async function deadLetter(ctx: ReceiverContext, entry: DueEntry, decoded: Return
       error,
     },
     attempts,
+    trace,
   );
   try {
     const releasing = kept ? ctx.store.release(entry.key, entry.token, ctx.doneTtlMs) : ctx.store.release(entry.key, entry.token, ctx.doneTtlMs, ctx.backoffMs(entry.attempts));

@@ -43,6 +43,7 @@ export function settle(ctx: ReceiverContext, registry: HandlerRegistry, prepared
     logger.error({ provider: provider.id, id: event.id, err: describe(error) }, "credhooks: could not mark the event done");
   };
   let completing: void | PromiseLike<void> = undefined;
+  prepared.trace?.store("complete");
   try {
     completing = store.complete(key, claim.token, ctx.doneTtlMs);
   } catch (error) {
@@ -97,6 +98,7 @@ async function settleFailure(ctx: ReceiverContext, registry: HandlerRegistry, pr
 }
 
 async function release(ctx: ReceiverContext, prepared: PreparedEvent, claim: Claim, retryInMs: number | undefined): Promise<void> {
+  prepared.trace?.store("release", retryInMs);
   try {
     const releasing = retryInMs === undefined ? ctx.store.release(prepared.key, claim.token, ctx.doneTtlMs) : ctx.store.release(prepared.key, claim.token, ctx.doneTtlMs, retryInMs);
     if (isThenable(releasing)) await releasing;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { WebhookError } from "../errors.js";
 import type { WebhookEvent } from "../event.js";
+import type { DeliveryTrace } from "../telemetry.js";
 import type { IdentifiedEvent, Provider } from "../types.js";
 import { LazyAbort, type PreparedEvent, type ReceiverContext } from "./context.js";
 
@@ -62,11 +63,11 @@ class ReceivedEvent implements WebhookEvent<string, unknown> {
 }
 
 /** Validates an identified event and gives it its dedupe key: what the claim stage takes. */
-export function prepare(ctx: ReceiverContext, identified: IdentifiedEvent, tenantId: string | undefined, receivedAt: number): PreparedEvent | WebhookError {
+export function prepare(ctx: ReceiverContext, identified: IdentifiedEvent, tenantId: string | undefined, receivedAt: number, trace?: DeliveryTrace): PreparedEvent | WebhookError {
   const abort = new LazyAbort();
   const parsed = parseEvent(ctx.provider, identified, tenantId, receivedAt, abort);
   if (parsed instanceof WebhookError) return parsed;
-  return { key: ctx.keyOf(tenantId, identified.dedupeId), event: parsed.event, known: parsed.known, input: identified.payload, abort };
+  return { key: ctx.keyOf(tenantId, identified.dedupeId), event: parsed.event, known: parsed.known, input: identified.payload, abort, trace };
 }
 
 function describeIssues(name: string, error: z.ZodError): string {
