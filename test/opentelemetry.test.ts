@@ -1,6 +1,7 @@
 import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { AggregationTemporality, DataPointType, MeterProvider, MetricReader, type DataPoint, type Histogram, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
@@ -409,6 +410,26 @@ describe("OpenTelemetry metrics", () => {
     const spans = otel.spans();
     expect(spans.map((span) => span.name)).toEqual(expect.arrayContaining(["credhooks.delivery proven", "credhooks.delivery (unknown)", "credhooks.delivery truvera"]));
     expect(JSON.stringify(collected)).not.toContain("attacker-chosen-key");
+  });
+});
+
+describe("Prometheus, as the README sets it up", () => {
+  it("exposes every credhooks metric under the names the README's table gives", async () => {
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const meterProvider = new MeterProvider({ readers: [exporter] });
+    const hooks = createWebhooks({ provider: proven({ apiKey: PROVEN_KEY }), telemetry: { meterProvider } });
+    hooks.on("credentials:done", () => undefined, { id: "save-credential" });
+    await hooks.handle(provenDelivery("p-1"));
+    await hooks.handle(provenDelivery("p-2", { key: WRONG_KEY }));
+    const { resourceMetrics } = await exporter.collect();
+    const text = new PrometheusSerializer().serialize(resourceMetrics);
+    recorded.push(text);
+    expect(text).toContain('credhooks_deliveries_total{credhooks_provider="proven",credhooks_outcome="processed",credhooks_tenant="acme",credhooks_event="credentials:done"');
+    expect(text).toContain('credhooks_rejections_total{credhooks_provider="proven",credhooks_error_code="INVALID_CREDENTIALS"');
+    expect(text).toMatch(/credhooks_handler_duration_bucket\{credhooks_provider="proven",credhooks_handler="save-credential",credhooks_outcome="ok",credhooks_event="credentials:done",.*le="0.005"\} 1/);
+    expect(text).toContain('credhooks_inbox_depth{credhooks_provider="proven",credhooks_queue="proven"');
+    expect(text).toContain("credhooks_failures_size{");
+    await meterProvider.shutdown();
   });
 });
 
