@@ -35,6 +35,18 @@ export const CASES: readonly BenchCase[] = [
     provider: "proven",
     counterpart: "node-apikey-hand",
   },
+  // The case above with an OpenTelemetry SDK installed (spans batched to an in-memory
+  // exporter, metrics read every 10 s): what tracing and metrics cost per delivery. The case
+  // above is the same receiver with no SDK (the API's no-ops).
+  {
+    id: "node-credhooks-proven-otel",
+    label: "credhooks core, Proven, OTel SDK (in-memory exporters)",
+    framework: "node:http",
+    scheme: "proven",
+    kind: "credhooks",
+    provider: "proven",
+    counterpart: "node-apikey-hand",
+  },
   // The case above on a durable store (same provider, scheme and handler): what a shared
   // store costs per delivery, against the in-memory LruDedupeStore.
   {

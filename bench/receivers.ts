@@ -209,6 +209,30 @@ async function credhooksNodeWithStore(kind: StoreKind): Promise<RequestListener>
   return hooks;
 }
 
+/**
+ * The same receiver as credhooksNode("proven"), reporting to a real OpenTelemetry SDK: spans
+ * through a BatchSpanProcessor (sized to export every span at this rate) to an in-memory
+ * exporter, metrics read by a periodic reader every 10 s. Both exporters are emptied every
+ * second so memory stays flat.
+ */
+async function credhooksNodeWithOpenTelemetry(): Promise<RequestListener> {
+  const { webhooks } = await import("@credhooks/node");
+  const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import("@opentelemetry/sdk-trace-base");
+  const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import("@opentelemetry/sdk-metrics");
+  const spans = new InMemorySpanExporter();
+  const metricsOut = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spans, { maxQueueSize: 100_000, maxExportBatchSize: 8_192, scheduledDelayMillis: 100 })] });
+  const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricsOut, exportIntervalMillis: 10_000 })] });
+  setInterval(() => {
+    spans.reset();
+    metricsOut.reset();
+  }, 1_000).unref();
+  const hooks = webhooks({ provider: await coreProvider("proven"), path: "/events/:tenantId/proven", telemetry: { tracerProvider, meterProvider } }) as unknown as RequestListener &
+    Webhooks<Record<string, unknown>>;
+  hooks.on(EVENT_OF.proven, () => {});
+  return hooks;
+}
+
 async function bareExpress(): Promise<RequestListener> {
   const { default: express } = await import("express5");
   const app = express();
@@ -268,6 +292,7 @@ export const RECEIVERS: Record<string, () => RequestListener | Promise<RequestLi
   "koa-bare": bareKoa,
   "node-apikey-hand": () => bareNode(apiKeyCheck),
   "node-credhooks-proven": () => credhooksNode("proven"),
+  "node-credhooks-proven-otel": credhooksNodeWithOpenTelemetry,
   "node-credhooks-proven-redis": () => credhooksNodeWithStore("redis"),
   "node-credhooks-proven-postgres": () => credhooksNodeWithStore("postgres"),
   "express-credhooks-proven": credhooksExpress,
