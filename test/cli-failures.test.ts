@@ -196,6 +196,38 @@ for (const target of STORES) {
   });
 }
 
+const redisSkip = redisServerPath === undefined && !inCi;
+describe.skipIf(redisSkip)(redisSkip ? `credhooks failures on an encrypted Redis sink (skipped: ${REDIS_INSTALL_HINT})` : "credhooks failures on an encrypted Redis sink", () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("reads entries encrypted at rest with CREDHOOKS_SINK_KEY, and says which it skipped without it", async () => {
+    const { createRedisFailureSink } = await import("@credhooks/redis");
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const sink = createRedisFailureSink({ url: server.url, encryptionKey: key });
+    await sink.ready();
+    const at = "2026-01-01T00:00:00.000Z";
+    await sink.put({ key: "crossmint:acme:msg_1", provider: "crossmint", tenantId: "acme", name: "credential.creation.succeeded", dedupeId: "msg_1", payload: { secret: "end-customer-key" }, raw: {}, reason: "handler-failed", error: "boom", attempts: 1, firstFailedAt: at, lastFailedAt: at });
+    await sink.close();
+
+    const without = await run(["failures", "--store", server.url]);
+    expect(without.code).toBe(0);
+    expect(without.stdout).toBe(`No failed deliveries in ${server.url}.\n`);
+    expect(without.stderr).toContain('warning: skipped the entry "crossmint:acme:msg_1": ');
+    expect(without.stderr).toContain("no encryptionKey");
+
+    const withKey = await run(["failures", "--store", server.url, "--json"], { CREDHOOKS_SINK_KEY: `${Buffer.alloc(32, 9).toString("base64")},${key}` });
+    expect(withKey.stderr).toBe("");
+    expect(JSON.parse(withKey.stdout)).toMatchObject({ key: "crossmint:acme:msg_1", payload: { secret: "[redacted]" } });
+    expect(withKey.stdout).not.toContain("end-customer-key");
+  });
+});
+
 describe("credhooks failures and replay: mistakes", () => {
   it("exits 2 with a clear message for a missing store, an unreachable one, or a command line that does not say what to replay", async () => {
     const port = await closedPort();

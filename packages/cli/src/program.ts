@@ -145,7 +145,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .action(async (options: { store?: string; json?: boolean; limit: number; after?: string; provider?: string; tenant?: string; payload?: boolean; prefix?: string }) => {
       checkProviderFilter(options.provider);
       const style = stylesFor(io.isTty, io.env);
-      const opened = await openFailureStore(storeOf(options.store, io.env), io.env, options.prefix === undefined ? {} : { prefix: options.prefix });
+      const opened = await openFailureStore(storeOf(options.store, io.env), io.env, { warn: io.stderr, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
       try {
         const { entries, more } = await readFailures(opened.failures, options);
         if (options.json) {
@@ -193,7 +193,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
       const seconds = Number(options.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${JSON.stringify(options.timeout)}.`);
       const style = stylesFor(io.isTty, io.env);
-      const opened = await openFailureStore(storeOf(options.store, io.env), io.env, options.prefix === undefined ? {} : { prefix: options.prefix });
+      const opened = await openFailureStore(storeOf(options.store, io.env), io.env, { warn: io.stderr, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
       const outcomes: RedeliveryOutcome[] = [];
       try {
         const redeliver = async (key: string) => {

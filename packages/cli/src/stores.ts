@@ -85,7 +85,11 @@ export function storeSetting(value: string | undefined): { kind: StoreKind; loca
  * }
  * ```
  */
-export async function openFailureStore(value: string | undefined, env: Readonly<Record<string, string | undefined>>, options: { prefix?: string } = {}): Promise<FailureStore> {
+export async function openFailureStore(
+  value: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { prefix?: string; warn?: (text: string) => void } = {},
+): Promise<FailureStore> {
   const setting = storeSetting(value);
   if (setting === undefined) {
     throw new UsageError(
@@ -107,6 +111,8 @@ export async function openFailureStore(value: string | undefined, env: Readonly<
         // One attempt at a time, no endless reconnecting: a command line gives up with a message.
         redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: (times) => (times > 2 ? null : 200) },
         ...(keys.length === 0 ? {} : { encryptionKey: keys }),
+        // An entry it cannot read (encrypted with another key, or without CREDHOOKS_SINK_KEY) is skipped by list(): say so.
+        ...(options.warn === undefined ? {} : { logger: { warn: (obj: Record<string, unknown>) => void (typeof obj["key"] === "string" && options.warn!(`warning: skipped the entry ${JSON.stringify(obj["key"])}: ${String(obj["err"])}\n`)), error: () => undefined } }),
         ...(options.prefix === undefined ? {} : { keyPrefix: options.prefix }),
       });
     } catch (error) {
