@@ -12,7 +12,7 @@ import { cli, eventually, listen, ROOT, type ListenProcess } from "./support/cli
 // processes of its own. UPDATE_SCREENSHOTS=1 writes the README's screenshots
 // (packages/cli/docs/*.png).
 
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 180_000 });
 
 const CHROMIUM = findChromium();
 const INSTALL_HINT = "Chromium not found (CHROMIUM_PATH, /usr/bin/chromium, or chromium on PATH) — apt-get install chromium (Debian/Ubuntu)";
