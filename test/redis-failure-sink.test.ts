@@ -53,6 +53,21 @@ describeWithRedis("RedisFailureSink on a real Redis", () => {
     return created;
   }
 
+  it("counts its entries with size() (what the credhooks.failures.size gauge reads)", async () => {
+    const failures = await sink();
+    try {
+      expect(await failures.size()).toBe(0);
+      await failures.put(entry("crossmint:acme:e1"));
+      await failures.put(entry("crossmint:acme:e1", { attempts: 2 }));
+      await failures.put(entry("crossmint:acme:e2"));
+      expect(await failures.size()).toBe(2);
+      await failures.delete("crossmint:acme:e1");
+      expect(await failures.size()).toBe(1);
+    } finally {
+      await failures.close();
+    }
+  });
+
   it("puts, gets, lists and deletes, one entry per key however often it is put", async () => {
     const failures = await sink();
     try {
