@@ -457,7 +457,7 @@ function createProviderWebhooks<P extends Provider>(options: WebhooksOptions<P>)
     if (!isThenable(work)) return trace.finish(work);
     work.then(
       (response) => trace.finish(response),
-      () => trace.reject(new WebhookError("INTERNAL_ERROR", "credhooks failed unexpectedly while processing this delivery.")),
+      () => trace.finish(errorResponse(new WebhookError("INTERNAL_ERROR", "credhooks failed unexpectedly while processing this delivery."))),
     );
   }
 
