@@ -55,19 +55,43 @@ export function openDatabase(options: OpenOptions): Opened {
   } catch (error) {
     throw explainLoadError(error);
   }
+  neverCollected(db);
   try {
-    // WAL: readers never block the writer, and a commit is one append to the log.
-    if (onDisk) db.pragma("journal_mode = WAL");
+    // WAL: readers never block the writer, and a commit is one append to the log. (exec, not
+    // pragma(): pragma() prepares a statement that neverCollected cannot see.)
+    if (onDisk) db.exec("PRAGMA journal_mode = WAL");
     // FULL: every commit is fsynced before the call returns, so an event written to the
     // inbox survives a crash or a power cut once `claim` has returned. NORMAL (in WAL mode)
     // survives a crash of the process, but a power cut or OS crash may lose the last commits.
-    db.pragma(`synchronous = ${synchronous === "normal" ? "NORMAL" : "FULL"}`);
+    db.exec(`PRAGMA synchronous = ${synchronous === "normal" ? "NORMAL" : "FULL"}`);
     createSchema(db, tables);
   } catch (error) {
     db.close();
     throw error;
   }
   return { db, tables, durable: onDisk };
+}
+
+/**
+ * Every connection credhooks opens, and every statement prepared on it, stays reachable until
+ * the process exits: the garbage collector never finalizes them. better-sqlite3 12 wraps them
+ * in node::ObjectWrap, whose destructor, when compiled against Node ≥ 24.19, needs an entered
+ * V8 context; a collection run from an idle or background task has none, and Node aborts the
+ * process (`Assertion failed: (env) != nullptr` in RemoveEnvironmentCleanupHook, SIGABRT).
+ * Node frees them at exit instead. The cost: a closed store's connection and its few dozen
+ * statements (a few KB) stay in memory. better-sqlite3 13 (Node-API) no longer has the problem
+ * but needs Node ≥ 22.
+ */
+const kept: object[] = [];
+function neverCollected(db: Db): void {
+  kept.push(db);
+  const prepare = db.prepare;
+  // Our statements come from prepare(); transaction()'s BEGIN/COMMIT… are cached on the connection.
+  db.prepare = function (this: Db, source: string) {
+    const statement = prepare.call(this, source);
+    kept.push(statement);
+    return statement;
+  } as Db["prepare"];
 }
 
 function tableNames(prefix: string): Tables {
