@@ -55,10 +55,10 @@ export function openDatabase(options: OpenOptions): Opened {
   } catch (error) {
     throw explainLoadError(error);
   }
-  neverCollected(db);
+  keepUntilExit(db);
   try {
     // WAL: readers never block the writer, and a commit is one append to the log. (exec, not
-    // pragma(): pragma() prepares a statement that neverCollected cannot see.)
+    // pragma(): pragma() prepares a statement that keepUntilExit cannot see.)
     if (onDisk) db.exec("PRAGMA journal_mode = WAL");
     // FULL: every commit is fsynced before the call returns, so an event written to the
     // inbox survives a crash or a power cut once `claim` has returned. NORMAL (in WAL mode)
@@ -79,11 +79,15 @@ export function openDatabase(options: OpenOptions): Opened {
  * V8 context; a collection run from an idle or background task has none, and Node aborts the
  * process (`Assertion failed: (env) != nullptr` in RemoveEnvironmentCleanupHook, SIGABRT).
  * Node frees them at exit instead. The cost: a closed store's connection and its few dozen
- * statements (a few KB) stay in memory. better-sqlite3 13 (Node-API) no longer has the problem
- * but needs Node ≥ 22.
+ * statements (a few KB) stay in memory. The list hangs off globalThis, so a module registry
+ * that is thrown away (a test runner isolating files) does not drop it. better-sqlite3 13
+ * (Node-API) no longer has the problem but needs Node ≥ 22.
  */
-const kept: object[] = [];
-function neverCollected(db: Db): void {
+const KEPT = Symbol.for("@credhooks/sqlite: better-sqlite3 objects kept until exit");
+const kept: object[] = ((globalThis as unknown as Record<symbol, object[] | undefined>)[KEPT] ??= []);
+
+/** Keeps `db`, and every statement prepare() makes on it, reachable until the process exits (see above). */
+export function keepUntilExit(db: Db): Db {
   kept.push(db);
   const prepare = db.prepare;
   // Our statements come from prepare(); transaction()'s BEGIN/COMMIT… are cached on the connection.
@@ -92,6 +96,7 @@ function neverCollected(db: Db): void {
     kept.push(statement);
     return statement;
   } as Db["prepare"];
+  return db;
 }
 
 function tableNames(prefix: string): Tables {

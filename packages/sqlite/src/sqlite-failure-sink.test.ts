@@ -4,11 +4,12 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { FailedDelivery } from "@credhooks/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { keepUntilExit } from "./database.js";
 import { createSqliteFailureSink, createSqliteStore, type SqliteFailureSink } from "./index.js";
 
 const loadError = (() => {
   try {
-    new Database(":memory:").close();
+    keepUntilExit(new Database(":memory:")).close();
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message.split("\n")[0] : String(error);

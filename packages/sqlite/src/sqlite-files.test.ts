@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import type { ClaimResult } from "@credhooks/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { keepUntilExit } from "./database.js";
 import { createSqliteFailureSink, createSqliteStore, type SqliteStore } from "./index.js";
 
 // The store on real files: what survives a close and a crash, and what two connections (two
@@ -14,7 +15,7 @@ import { createSqliteFailureSink, createSqliteStore, type SqliteStore } from "./
 
 const loadError = (() => {
   try {
-    new Database(":memory:").close();
+    keepUntilExit(new Database(":memory:")).close();
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message.split("\n")[0] : String(error);
@@ -89,9 +90,9 @@ describe.skipIf(skip)(suite("SqliteStore on a file"), () => {
     expect(store.durable).toBe(true);
     expect(store.path).toBe(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const raw = new Database(path, { readonly: true });
+    const raw = keepUntilExit(new Database(path, { readonly: true }));
     try {
-      expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(raw.prepare("PRAGMA journal_mode").pluck().get()).toBe("wal");
       const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual(["credhooks_events", "credhooks_failures", "credhooks_meta", "credhooks_successes"]);
       expect(raw.prepare("SELECT key, state, attempts, queue FROM credhooks_events").all()).toEqual([{ key: "k", state: "open", attempts: 0, queue: null }]);
@@ -237,7 +238,7 @@ describe.skipIf(skip)(suite("SqliteStore on a file"), () => {
   it("waits busyTimeoutMs for another connection's write lock, then throws (the core answers 503); works once the lock is gone", () => {
     const store = openStore({ busyTimeoutMs: 100 });
     claimed(store.claim("before", 1000));
-    const other = new Database(path);
+    const other = keepUntilExit(new Database(path));
     closers.push(() => other.close());
     other.exec("BEGIN IMMEDIATE");
     const started = performance.now();
@@ -263,7 +264,7 @@ describe.skipIf(skip)(suite("SqliteStore on a file"), () => {
 
   it("refuses a file whose tables a newer version wrote", () => {
     openStore().close();
-    const raw = new Database(path);
+    const raw = keepUntilExit(new Database(path));
     raw.prepare("UPDATE credhooks_meta SET value = 99 WHERE name = 'schema_version'").run();
     raw.close();
     expect(() => openStore()).toThrow(/newer @credhooks\/sqlite/);

@@ -1,15 +1,16 @@
 import Database from "better-sqlite3";
 import type { ClaimResult } from "@credhooks/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { explainLoadError } from "./database.js";
+import { explainLoadError, keepUntilExit } from "./database.js";
 import { SqliteStore, createSqliteStore, type SqliteStoreOptions } from "./index.js";
 
 // better-sqlite3 is a native addon built for the Node that installed it: under another Node
 // (`pnpm test:node24` after a Node 20 install) it does not load. Skipped then, with the reason
 // in the name, unless CI=true (where the binary is built for the Node that runs the tests).
+// Raw connections in these tests are kept until exit like the store's own (see keepUntilExit).
 const loadError = (() => {
   try {
-    new Database(":memory:").close();
+    keepUntilExit(new Database(":memory:")).close();
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message.split("\n")[0] : String(error);
