@@ -235,6 +235,34 @@ describe.skipIf(skip)(suite("SqliteStore on a file"), () => {
     expect(results.filter((result) => result.due.length > 0).length).toBeGreaterThanOrEqual(2);
   }, 90_000);
 
+  it("a process that opened and closed stores, then runs on, is not aborted when the garbage collector runs (Node 24)", async () => {
+    // better-sqlite3 12 built for Node ≥ 24.19 aborts the process (SIGABRT, `(env) != nullptr`)
+    // when a collection outside JavaScript finalizes one of its objects; without keepUntilExit
+    // this child died in most runs on Node 24.
+    const child = startChild(
+      `
+      for (let i = 0; i < 200; i++) {
+        const store = createSqliteStore({ path: i % 2 ? ":memory:" : process.env.DB });
+        store.claim("k" + i, 1000);
+        createSqliteFailureSink({ store });
+        store.close();
+      }
+      let garbage = [];
+      const timer = setInterval(() => {
+        garbage.push(new Array(50000).fill(garbage.length));
+        if (garbage.length > 40) garbage = [];
+      }, 5);
+      setTimeout(() => { clearInterval(timer); process.stdout.write("alive\\n"); }, 3000);
+      `,
+      { DB: path },
+    );
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) => child.child.once("exit", (code, signal) => done([code, signal])));
+    expect(await nextLine(child, "alive line")).toBe("alive");
+    child.child.stdin!.end(); // its stdin reader was all that kept it running: it exits on its own
+    const [code, signal] = await exited;
+    expect({ code, signal }, child.stderr()).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
   it("waits busyTimeoutMs for another connection's write lock, then throws (the core answers 503); works once the lock is gone", () => {
     const store = openStore({ busyTimeoutMs: 100 });
     claimed(store.claim("before", 1000));
